@@ -1,0 +1,168 @@
+/**
+ * The gateway's whole configuration, read from environment variables in this one place
+ * (CONTRACT.md section 1). Nothing else in the code reads `process.env`.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset means "run on the embedded PostgreSQL under `.data/`". */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly migrationsRun: boolean;
+  readonly auth: AuthConfig;
+  readonly requestTimeoutMs: number;
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly redisUrl: string | undefined;
+  readonly graphql: { readonly introspection: boolean; readonly maxDepth: number; readonly maxCost: number };
+  /** `'*'` allows any origin; tokens travel in a header, so no credentials mode is involved. */
+  readonly corsOrigins: '*' | readonly string[];
+  readonly logLevel: LogLevel;
+}
+
+export interface AuthConfig {
+  readonly jwtSecret: string | undefined;
+  readonly jwksUrl: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly tenantClaim: string;
+  readonly scopeRead: string;
+  readonly scopeWrite: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A configuration problem; its message always names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates every variable of the contract. Empty strings count as unset, so a blank
+ * line in an env file falls back to the default instead of failing in an odd way.
+ */
+export function loadConfig(env: Env): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${raw}`);
+    return value;
+  };
+
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    throw new ConfigError(name, `must be true or false, got "${read(name)}"`);
+  };
+
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'must be a URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+    }
+    return raw;
+  };
+
+  const name = (variable: string, fallback: string): string => {
+    const raw = read(variable) ?? fallback;
+    if (/\s/.test(raw)) throw new ConfigError(variable, 'must not contain spaces');
+    return raw;
+  };
+
+  const jwtSecret = read('AUTH_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes long');
+  }
+  const jwksUrl = url('AUTH_JWKS_URL', ['https:', 'http:']);
+  if (jwtSecret !== undefined && jwksUrl !== undefined) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'and AUTH_JWKS_URL are both set: configure exactly one way to verify tokens');
+  }
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (databaseUrl !== undefined && jwtSecret === undefined && jwksUrl === undefined) {
+    throw new ConfigError(
+      'AUTH_JWT_SECRET',
+      'or AUTH_JWKS_URL must be set when DATABASE_URL is set: without them anyone could use the API ' +
+        '(the generated dev secret is only for the embedded database)',
+    );
+  }
+
+  const scopeRead = name('AUTH_SCOPE_READ', 'hubs:read');
+  const scopeWrite = name('AUTH_SCOPE_WRITE', 'hubs:write');
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    port: integer('PORT', 8080, 0, 65535),
+    host: read('HOST') ?? '0.0.0.0',
+    databaseUrl,
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    migrationsRun: boolean('MIGRATIONS_RUN', true),
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: read('AUTH_ISSUER'),
+      audience: read('AUTH_AUDIENCE'),
+      tenantClaim: name('AUTH_TENANT_CLAIM', 'tenantId'),
+      scopeRead,
+      scopeWrite,
+    },
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    rateLimit: {
+      max: integer('RATE_LIMIT_MAX', 600, 1, 1_000_000_000),
+      windowMs: integer('RATE_LIMIT_WINDOW_MS', 60_000, 1, 86_400_000),
+    },
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    graphql: {
+      introspection: boolean('GRAPHQL_INTROSPECTION', true),
+      maxDepth: integer('GRAPHQL_MAX_DEPTH', 20, 1, 1000),
+      maxCost: integer('GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
+    },
+    corsOrigins: corsOrigins(read('CORS_ORIGINS')),
+    logLevel: logLevel as LogLevel,
+  };
+}
+
+function corsOrigins(raw: string | undefined): '*' | readonly string[] {
+  if (raw === undefined || raw === '*') return '*';
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== origin) {
+      throw new ConfigError('CORS_ORIGINS', `must be * or a comma-separated list of origins like https://app.example.com, got "${origin}"`);
+    }
+  }
+  return origins;
+}

@@ -1,0 +1,81 @@
+/**
+ * Stable codes of every deliberate error. A code says what went wrong in the domain's words; how
+ * each transport shows it (HTTP status, Hubster code, GraphQL `extensions.code`) lives only in
+ * `error-table.ts`.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'INVALID_INPUT'
+  | 'HUB_NAME_TAKEN'
+  | 'HUB_NOT_FOUND'
+  | 'TIMEOUT'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'INTERNAL';
+
+/**
+ * Base of every error that is meant to reach a client. Anything else thrown is unexpected: it is
+ * logged with the request id and masked.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/**
+ * Hubster's Portal codes for input problems (CONTRACT.md section 3). One problem is one entry of
+ * the REST error body and one item of GraphQL's `extensions.problems`.
+ */
+export type ProblemCode = 206 | 207 | 209 | 210 | 300 | 301 | 302 | 305;
+
+/** One thing wrong with the input: which property, Hubster's code, and what a caller should fix. */
+export interface Problem {
+  /** Empty when the problem is the request body as a whole. */
+  readonly property: string;
+  readonly code: ProblemCode;
+  /** The end of the sentence that starts with the property's name, e.g. `is required.`; the whole sentence for the body. */
+  readonly detail: string;
+}
+
+/** The message a person reads for a problem; `label` lets a transport use its own name for the property. */
+export function problemMessage(problem: Problem, label: string = problem.property): string {
+  return problem.property === '' ? problem.detail : `Property '${label}' ${problem.detail}`;
+}
+
+/** Hubster's textual form of a code, e.g. 301 -> `PRT000301`. */
+export function hubsterErrorCode(code: number): string {
+  return `PRT${String(code).padStart(6, '0')}`;
+}
+
+/** The input broke one or more rules; every problem found is listed, not just the first. */
+export class InvalidInputError extends DomainError {
+  readonly code = 'INVALID_INPUT';
+
+  constructor(readonly problems: readonly [Problem, ...Problem[]]) {
+    super(problems.map((problem) => problemMessage(problem)).join(' '));
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** The request body is too large to be read. */
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+
+  constructor(limitBytes: number) {
+    super(`The request body is larger than ${limitBytes} bytes.`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** Anything unexpected, as a client sees it: no internals. */
+export class InternalError extends DomainError {
+  readonly code = 'INTERNAL';
+
+  constructor() {
+    super('An unexpected error occurred; it has been logged with the request id.');
+    this.name = 'InternalError';
+  }
+}

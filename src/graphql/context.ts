@@ -1,0 +1,20 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ContainerType } from 'type-graphql';
+import { UnauthenticatedError, type Caller } from '../auth/caller';
+
+/** What every resolver sees of the request. Built once per request, never mutated. */
+export class GatewayContext {
+  constructor(
+    /** Null only for an unauthenticated, introspection-only operation. */
+    readonly caller: Caller | null,
+    readonly requestId: string,
+    readonly log: FastifyBaseLogger,
+    /** This app's resolver instances (type-graphql's scoped container). */
+    readonly container: ContainerType,
+  ) {}
+
+  requireCaller(): Caller {
+    if (this.caller === null) throw new UnauthenticatedError('An Authorization header with a Bearer token is required.');
+    return this.caller;
+  }
+}

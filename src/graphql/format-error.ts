@@ -1,0 +1,83 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DomainError, hubsterErrorCode, InvalidInputError, problemMessage, type Problem } from '../errors/domain-error';
+import { ERROR_TABLE } from '../errors/error-table';
+
+/** Where each domain property sits among GraphQL's arguments, and the name GraphQL users know it by. */
+const ARGUMENT_PATHS: Readonly<Record<string, { path: string; label: string }>> = {
+  name: { path: 'input.name', label: 'name' },
+  description: { path: 'input.description', label: 'description' },
+  closeDormantConversation: { path: 'input.closeDormantConversation', label: 'closeDormantConversation' },
+  statusId: { path: 'input.status', label: 'status' },
+};
+
+/** One item of `extensions.problems` (CONTRACT.md section 4). */
+export interface GraphQLProblem {
+  readonly path: string;
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+function graphqlProblem(problem: Problem): GraphQLProblem {
+  const { path, label } = ARGUMENT_PATHS[problem.property] ?? { path: problem.property, label: problem.property };
+  return { path, errorCode: hubsterErrorCode(problem.code), message: problemMessage(problem, label) };
+}
+
+/** The `extensions` of a deliberate error: GraphQL code, Hubster code and, for bad input, the problems. */
+export function domainErrorExtensions(error: DomainError): { message: string; extensions: Record<string, unknown> } {
+  const { graphqlCode, hubsterCode } = ERROR_TABLE[error.code];
+  if (error instanceof InvalidInputError) {
+    const problems = error.problems.map(graphqlProblem);
+    return {
+      message: problems.map((problem) => problem.message).join(' '),
+      extensions: { code: graphqlCode, errorCode: problems[0]?.errorCode, problems },
+    };
+  }
+  return { message: error.message, extensions: { code: graphqlCode, errorCode: hubsterErrorCode(hubsterCode) } };
+}
+
+/** GraphQL codes that describe the client's request and are safe to show as they are. */
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  ...Object.values(ERROR_TABLE).map((presentation) => presentation.graphqlCode),
+]);
+CLIENT_CODES.delete(ERROR_TABLE.INTERNAL.graphqlCode);
+
+/** True when the error was not raised on purpose and must be logged and masked. */
+export function isUnexpected(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return false;
+  // Parse, validation and variable errors of graphql-js and Apollo carry a client code; an
+  // execution error such as a null in a non-null field carries none.
+  if (original instanceof GraphQLError) return !CLIENT_CODES.has(String(original.extensions.code ?? ''));
+  return true;
+}
+
+/**
+ * Apollo's `formatError`: the one place GraphQL errors get their shape. Deliberate errors keep
+ * their message and gain `extensions.code` / `errorCode`; anything else is masked (it has been
+ * logged with the request id by the error-logging plugin).
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    const { message, extensions } = domainErrorExtensions(original);
+    return { message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  if (!isUnexpected(error)) return formatted;
+  return {
+    message: 'Internal server error.',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: {
+      code: ERROR_TABLE.INTERNAL.graphqlCode,
+      errorCode: hubsterErrorCode(ERROR_TABLE.INTERNAL.hubsterCode),
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ContainerType } from 'type-graphql';
+import type { TokenVerifier } from '../auth/token-verifier';
+import type { Config } from '../config/config';
+import { HubResolver } from '../hubs/hub.resolver';
+import type { HubService } from '../hubs/hub.service';
+import { authenticate } from '../http/authenticate';
+import { GatewayContext } from './context';
+import { formatGraphQLError, isUnexpected } from './format-error';
+import { isIntrospectionOnly } from './introspection';
+import { buildGatewaySchema } from './schema';
+
+export interface GraphQLDependencies {
+  readonly config: Config;
+  readonly hubService: HubService;
+  readonly verifier: TokenVerifier;
+}
+
+/** Logs each unexpected error once, with the request id, before `formatError` masks it. */
+const errorLogging: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        for (const error of errors) {
+          if (isUnexpected(error)) contextValue.log.error({ err: unwrapResolverError(error) }, 'unexpected GraphQL error');
+        }
+      },
+    };
+  },
+};
+
+function queryOf(request: FastifyRequest): unknown {
+  const source = request.method === 'GET' ? request.query : request.body;
+  return typeof source === 'object' && source !== null ? (source as { query?: unknown }).query : undefined;
+}
+
+/**
+ * Serves `/graphql` (CONTRACT.md section 4) and returns the function that stops Apollo; through
+ * Apollo's Fastify drain plugin, stopping Apollo closes the Fastify server too.
+ */
+export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDependencies): Promise<() => Promise<void>> {
+  const resolver = new HubResolver(deps.hubService);
+  const container: ContainerType = {
+    get(someClass) {
+      if (someClass === HubResolver) return resolver;
+      throw new Error(`No instance of ${String((someClass as { name?: string }).name)} in the GraphQL container.`);
+    },
+  };
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: await buildGatewaySchema(),
+    introspection: deps.config.graphql.introspection,
+    formatError: formatGraphQLError,
+    includeStacktraceInErrorResponses: false,
+    // The gateway owns signal handling and its shutdown order.
+    stopOnTerminationSignals: false,
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), errorLogging],
+  });
+  await apollo.start();
+
+  const introspectionOpen = deps.config.graphql.introspection;
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    preHandler: authenticate(deps.verifier, (request) => introspectionOpen && isIntrospectionOnly(queryOf(request))),
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => new GatewayContext(request.caller, request.id, request.log, container),
+    }),
+  });
+
+  return () => apollo.stop();
+}

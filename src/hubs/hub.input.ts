@@ -1,0 +1,37 @@
+import { Field, InputType, Int } from 'type-graphql';
+import { HubStatus } from './hub.type';
+
+/**
+ * GraphQL's shape of a create. The rules (trimming, lengths, ranges, NUL) are not repeated here:
+ * `HubService` applies the class-validator rules of `hub.rules.ts` to both transports alike.
+ */
+@InputType('CreateHubInput')
+export class CreateHubInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => Int, { nullable: true })
+  closeDormantConversation?: number | null;
+
+  @Field(() => HubStatus, { nullable: true })
+  status?: HubStatus | null;
+}
+
+/** GraphQL's shape of an update: only the fields given change. */
+@InputType('UpdateHubInput')
+export class UpdateHubInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  closeDormantConversation?: number | null;
+
+  @Field(() => HubStatus, { nullable: true })
+  status?: HubStatus | null;
+}

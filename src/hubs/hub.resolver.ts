@@ -1,0 +1,65 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../graphql/context';
+import { HubStatusId, type Hub } from './hub.entity';
+import { CreateHubInput, UpdateHubInput } from './hub.input';
+import type { HubInput } from './hub.rules';
+import type { HubPageResult, HubService } from './hub.service';
+import { HubObject, HubPageObject, HubStatus } from './hub.type';
+
+const STATUS_IDS: Readonly<Record<HubStatus, HubStatusId>> = {
+  [HubStatus.ACTIVE]: HubStatusId.Active,
+  [HubStatus.PAUSED]: HubStatusId.Paused,
+};
+
+/** GraphQL's view of `HubService`: arguments in, service call, entity out. */
+@Resolver(() => HubObject)
+export class HubResolver {
+  constructor(private readonly hubService: HubService) {}
+
+  @Query(() => HubObject, { nullable: true, description: "Null when absent or another tenant's." })
+  hub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub | null> {
+    return this.hubService.get(context.requireCaller(), hubId);
+  }
+
+  @Query(() => HubPageObject)
+  hubs(
+    @Arg('pageNumber', () => Int, { defaultValue: 0 }) pageNumber: number,
+    @Arg('pageSize', () => Int, { defaultValue: 50 }) pageSize: number,
+    @Ctx() context: GatewayContext,
+  ): Promise<HubPageResult> {
+    return this.hubService.list(context.requireCaller(), { pageNumber, pageSize });
+  }
+
+  @Mutation(() => HubObject)
+  createHub(@Arg('input', () => CreateHubInput) input: CreateHubInput, @Ctx() context: GatewayContext): Promise<Hub> {
+    return this.hubService.create(context.requireCaller(), toHubInput(input));
+  }
+
+  @Mutation(() => HubObject)
+  updateHub(
+    @Arg('hubId', () => ID) hubId: string,
+    @Arg('input', () => UpdateHubInput) input: UpdateHubInput,
+    @Ctx() context: GatewayContext,
+  ): Promise<Hub> {
+    return this.hubService.update(context.requireCaller(), hubId, toHubInput(input));
+  }
+
+  @Mutation(() => HubObject, { description: 'Answers the deleted hub.' })
+  deleteHub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub> {
+    return this.hubService.delete(context.requireCaller(), hubId);
+  }
+
+  @FieldResolver(() => HubStatus)
+  status(@Root() hub: Hub): HubStatus {
+    return hub.statusId === HubStatusId.Paused ? HubStatus.PAUSED : HubStatus.ACTIVE;
+  }
+}
+
+/** Absent stays absent and null stays null, so the service applies REST's rules to both. */
+function toHubInput(input: CreateHubInput | UpdateHubInput): HubInput {
+  const { status, ...rest } = input;
+  return {
+    ...rest,
+    statusId: status === undefined || status === null ? status : STATUS_IDS[status],
+  };
+}

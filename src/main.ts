@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { buildApp, type Gateway } from './app';
+import { mintToken } from './auth/token-issuer';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import type { EmbeddedDatabase } from './db/embedded-postgres';
+import { startZeroConfig, type ZeroConfigStart } from './dev/zero-config';
+
+/** How long the printed dev token stays valid. */
+const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * `npm start`: load the configuration, start the embedded database when none is configured,
+ * build the gateway, listen, and stop in order on SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`Configuration error: ${error.message}`);
+    throw error;
+  }
+
+  const embeddedLog: string[] = [];
+  let zeroConfig: ZeroConfigStart | undefined;
+  if (config.databaseUrl === undefined) {
+    console.log('No DATABASE_URL: starting the embedded PostgreSQL (data in .data/) ...');
+    try {
+      zeroConfig = await startZeroConfig(config, (line) => {
+        embeddedLog.push(line);
+        if (embeddedLog.length > 40) embeddedLog.shift();
+        if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`[postgres] ${line}\n`);
+      });
+    } catch (error) {
+      return fail(`${String((error as Error).message ?? error)}\n${embeddedLog.join('\n')}`);
+    }
+    config = zeroConfig.config;
+  }
+
+  let gateway: Gateway;
+  try {
+    gateway = await buildApp(config);
+    await gateway.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await zeroConfig?.embedded.stop();
+    return fail(`The gateway did not start: ${(error as Error).message}`);
+  }
+
+  handleSignals(gateway, zeroConfig?.embedded);
+  await printBanner(gateway, config, zeroConfig);
+}
+
+function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.app.log.info({ signal }, 'shutting down');
+    let exitCode = 0;
+    try {
+      await gateway.close();
+    } catch (error) {
+      gateway.app.log.error({ err: error }, 'error while closing the gateway');
+      exitCode = 1;
+    }
+    await embedded?.stop();
+    process.exit(exitCode);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroConfigStart | undefined): Promise<void> {
+  const address = gateway.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const base = `http://${host}:${port}`;
+  const lines = [
+    '',
+    'Hubs gateway is up',
+    `  GraphQL:   ${base}/graphql`,
+    `  REST:      ${base}/api/v1/hubs`,
+    `  Health:    ${base}/health/ready`,
+  ];
+  if (zeroConfig !== undefined) {
+    lines.push(`  Database:  embedded PostgreSQL, data in .data/ (psql ${zeroConfig.config.databaseUrl})`);
+    if (config.auth.jwtSecret !== undefined) {
+      const token = await mintToken({
+        secret: config.auth.jwtSecret,
+        tenantId: zeroConfig.devState.tenantId,
+        tenantClaim: config.auth.tenantClaim,
+        scopes: [config.auth.scopeRead, config.auth.scopeWrite],
+        ttlSeconds: DEV_TOKEN_TTL_SECONDS,
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+      });
+      lines.push(
+        `  Tenant:    ${zeroConfig.devState.tenantId} (dev)`,
+        `  Token:     valid 24 h, scopes "${config.auth.scopeRead} ${config.auth.scopeWrite}" (npm run token for another)`,
+        '',
+        `export TOKEN=${token}`,
+        '',
+        'Try it:',
+        `  curl -s ${base}/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
+        `    -d '{"query":"mutation { createHub(input: {name: \\"My hub\\", description: \\"First\\"}) { hubId name status } }"}'`,
+        `  curl -s ${base}/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
+        `    -d '{"query":"{ hubs { total results { hubId name } } }"}'`,
+      );
+    }
+  }
+  console.log(lines.join('\n') + '\n');
+}
+
+function fail(message: string): void {
+  console.error(message);
+  process.exitCode = 1;
+}
+
+void main();
