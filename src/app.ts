@@ -26,11 +26,16 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** A caller's own `x-request-id` is kept when it is a sane token; anything else gets a fresh UUID. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface BuildOptions {
+  /** Where JSON log lines go (stdout by default); tests read them from here. */
+  readonly logStream?: { write(line: string): void };
+}
+
 /**
  * Wires the whole gateway from its configuration. `config.databaseUrl` and one token key must be
  * resolved (`src/main.ts` does it for the embedded default).
  */
-export async function buildApp(config: Config): Promise<Gateway> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Gateway> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl');
 
   const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize });
@@ -46,6 +51,7 @@ export async function buildApp(config: Config): Promise<Gateway> {
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (request) => {
@@ -58,7 +64,7 @@ export async function buildApp(config: Config): Promise<Gateway> {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onClose', async () => {
-    await dataSource.destroy();
+    if (dataSource.isInitialized) await dataSource.destroy();
   });
   registerErrorHandling(app);
 

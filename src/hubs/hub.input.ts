@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { HubStatus } from './hub.type';
 
 /**
@@ -34,4 +34,27 @@ export class UpdateHubInput {
 
   @Field(() => HubStatus, { nullable: true })
   status?: HubStatus | null;
+}
+
+/*
+ * Argument classes keep the contract's argument order in the schema (type-graphql lists separate
+ * @Arg parameters last to first).
+ */
+
+@ArgsType()
+export class HubsArgs {
+  @Field(() => Int, { defaultValue: 0 })
+  pageNumber!: number;
+
+  @Field(() => Int, { defaultValue: 50 })
+  pageSize!: number;
+}
+
+@ArgsType()
+export class UpdateHubArgs {
+  @Field(() => ID)
+  hubId!: string;
+
+  @Field(() => UpdateHubInput)
+  input!: UpdateHubInput;
 }

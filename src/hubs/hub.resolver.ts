@@ -1,7 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context';
 import { HubStatusId, type Hub } from './hub.entity';
-import { CreateHubInput, UpdateHubInput } from './hub.input';
+import { CreateHubInput, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
 import type { HubInput } from './hub.rules';
 import type { HubPageResult, HubService } from './hub.service';
 import { HubObject, HubPageObject, HubStatus } from './hub.type';
@@ -22,11 +22,7 @@ export class HubResolver {
   }
 
   @Query(() => HubPageObject)
-  hubs(
-    @Arg('pageNumber', () => Int, { defaultValue: 0 }) pageNumber: number,
-    @Arg('pageSize', () => Int, { defaultValue: 50 }) pageSize: number,
-    @Ctx() context: GatewayContext,
-  ): Promise<HubPageResult> {
+  hubs(@Args(() => HubsArgs) { pageNumber, pageSize }: HubsArgs, @Ctx() context: GatewayContext): Promise<HubPageResult> {
     return this.hubService.list(context.requireCaller(), { pageNumber, pageSize });
   }
 
@@ -36,11 +32,7 @@ export class HubResolver {
   }
 
   @Mutation(() => HubObject)
-  updateHub(
-    @Arg('hubId', () => ID) hubId: string,
-    @Arg('input', () => UpdateHubInput) input: UpdateHubInput,
-    @Ctx() context: GatewayContext,
-  ): Promise<Hub> {
+  updateHub(@Args(() => UpdateHubArgs) { hubId, input }: UpdateHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
     return this.hubService.update(context.requireCaller(), hubId, toHubInput(input));
   }
 

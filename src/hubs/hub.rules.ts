@@ -49,7 +49,16 @@ export interface PageRequest {
   readonly pageSize: number;
 }
 
-const report = (code: ProblemCode, detail: string): ValidationOptions => ({ context: { code, detail } });
+/**
+ * Each constraint's message carries its Hubster code and text as `code|detail`. (class-validator
+ * 0.15 drops `context` for synchronous custom constraints, so the message is the reliable carrier.)
+ */
+const report = (code: ProblemCode, detail: string): ValidationOptions => ({ message: `${code}|${detail}` });
+
+function decode(message: string): { code: ProblemCode; detail: string } {
+  const separator = message.indexOf('|');
+  return { code: Number(message.slice(0, separator)) as ProblemCode, detail: message.slice(separator + 1) };
+}
 const present = (property: keyof HubInput) => (input: HubInput) => input[property] !== undefined;
 
 /** Characters are Unicode code points (CONTRACT.md section 3), so an emoji counts once. */
@@ -130,7 +139,7 @@ const TYPE_CODES: readonly ProblemCode[] = [302, 210];
 function problemsOf<T extends object>(rules: T): Problem[] {
   const problems: Problem[] = [];
   for (const error of validateSync(rules, { forbidUnknownValues: false })) {
-    const found = Object.values(error.contexts ?? {}) as { code: ProblemCode; detail: string }[];
+    const found = Object.values(error.constraints ?? {}).map(decode);
     const typeProblems = found.filter((context) => TYPE_CODES.includes(context.code));
     const kept = typeProblems.length > 0 ? typeProblems : found;
     const details = new Set<string>();

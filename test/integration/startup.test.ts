@@ -1,0 +1,176 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenVerifier } from '../../src/auth/token-verifier';
+import { projectRoot } from '../../src/common/paths';
+import { loadConfig } from '../../src/config/config';
+import { TEST_SECRET } from '../support/gateway';
+import { createScratchDatabase } from '../support/scratch-database';
+
+/**
+ * The built entry points (`npm run build`, done by `pretest`) run as separate processes, exactly
+ * as `npm start`, `npm run token` and `npm run migrate` run them.
+ */
+const DIST = join(projectRoot(), 'dist', 'src');
+
+/** The machine's environment without anything that configures the gateway. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(DATABASE_|AUTH_|HUBS_TEST_|PORT$|HOST$|MIGRATIONS_RUN$)/.test(key)) delete env[key];
+  }
+  return { ...env, LOG_LEVEL: 'warn', ...extra };
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = projectRoot()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(DIST, script), ...args], { env, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A running `npm start`, once it has printed its banner. */
+interface Started {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly graphqlUrl: string;
+  readonly token: string;
+  readonly output: () => string;
+}
+
+function start(cwd: string): Promise<Started> {
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
+    cwd,
+    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1' }),
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /GraphQL:\s+(http:\/\/\S+\/graphql)/.exec(output)?.[1];
+      const token = /^export TOKEN=(\S+)$/m.exec(output)?.[1];
+      if (url && token) resolve({ child, graphqlUrl: url, token, output: () => output });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => reject(new Error(`exited with ${code} before its banner:\n${output}`)));
+  });
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.removeAllListeners('close');
+    started.child.on('close', (code) => resolve(code));
+    started.child.kill('SIGTERM');
+  });
+}
+
+async function gql(started: Started, query: string): Promise<Record<string, unknown>> {
+  const response = await fetch(started.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${started.token}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  expect(body.errors).toBeUndefined();
+  return body.data!;
+}
+
+describe('npm start with nothing configured', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'hubs-start-'));
+    // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
+    await chmod(cwd, 0o755);
+  });
+  afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+  test('when started, then GraphQL is served on an embedded PostgreSQL and the printed token works for every operation', async () => {
+    const started = await start(cwd);
+    try {
+      expect(started.output()).toContain('/api/v1/hubs');
+      const { createHub } = (await gql(started, 'mutation { createHub(input: {name: "First", description: "hub"}) { hubId } }')) as {
+        createHub: { hubId: string };
+      };
+      const id = JSON.stringify(createHub.hubId);
+      expect(await gql(started, `{ hub(hubId: ${id}) { name } }`)).toEqual({ hub: { name: 'First' } });
+      expect(await gql(started, `mutation { updateHub(hubId: ${id}, input: {status: PAUSED}) { status } }`)).toEqual({
+        updateHub: { status: 'PAUSED' },
+      });
+      await gql(started, 'mutation { createHub(input: {name: "Second", description: "kept"}) { hubId } }');
+      expect(await gql(started, `mutation { deleteHub(hubId: ${id}) { name } }`)).toEqual({ deleteHub: { name: 'First' } });
+      expect(await gql(started, '{ hubs { total } }')).toEqual({ hubs: { total: 1 } });
+    } finally {
+      expect(await stop(started)).toBe(0);
+    }
+    // The embedded server was stopped cleanly, not left behind.
+    expect(existsSync(join(cwd, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
+  }, 90_000);
+
+  test('when started again, then the data, the dev tenant and the dev secret are kept under .data/', async () => {
+    const started = await start(cwd);
+    try {
+      expect(await gql(started, '{ hubs { total results { name } } }')).toEqual({ hubs: { total: 1, results: [{ name: 'Second' }] } });
+    } finally {
+      expect(await stop(started)).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('refusing to start', () => {
+  test('when DATABASE_URL is set without any auth, then it exits 1 naming AUTH_JWT_SECRET', async () => {
+    const result = await run('main.js', [], cleanEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/AUTH_JWT_SECRET/);
+  });
+
+  test('when a variable has a bad value, then it exits 1 naming it', async () => {
+    const result = await run('main.js', [], cleanEnv({ REQUEST_TIMEOUT_MS: 'soon' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/REQUEST_TIMEOUT_MS must be an integer/);
+  });
+});
+
+describe('npm run token', () => {
+  test('when given a tenant, scope and ttl, then it prints a token the gateway accepts with exactly that', async () => {
+    const tenant = '3bc1e69f-c520-446f-ab2c-01751fd66a31';
+    const result = await run('scripts/token.js', ['--tenant', tenant, '--scope', 'hubs:read', '--ttl', '120'], cleanEnv({ AUTH_JWT_SECRET: TEST_SECRET }));
+    expect(result.code).toBe(0);
+    const verifier = createTokenVerifier(loadConfig({ AUTH_JWT_SECRET: TEST_SECRET }).auth);
+    const caller = await verifier.verify(`Bearer ${result.stdout.trim()}`);
+    expect(caller).toEqual({ tenantId: tenant, permissions: new Set(['read']) });
+    const payload = JSON.parse(Buffer.from(result.stdout.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
+    expect(payload.exp - payload.iat).toBe(120);
+  });
+
+  test('when the tenant is not a GUID, then it exits 1 and says so', async () => {
+    const result = await run('scripts/token.js', ['--tenant', 'acme'], cleanEnv({ AUTH_JWT_SECRET: TEST_SECRET }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--tenant must be a GUID/);
+  });
+});
+
+describe('npm run migrate', () => {
+  test('when run on a new database, then it applies the migrations; run again, then there is nothing to do', async () => {
+    const scratch = await createScratchDatabase('hubs_migrate_cli');
+    try {
+      const env = cleanEnv({ DATABASE_URL: scratch.url, AUTH_JWT_SECRET: TEST_SECRET });
+      expect(await run('scripts/migrate.js', [], env)).toMatchObject({ code: 0, stdout: 'Applied: CreateHubs1764288000000\n' });
+      expect(await run('scripts/migrate.js', [], env)).toMatchObject({ code: 0, stdout: 'No pending migrations.\n' });
+    } finally {
+      await scratch.drop();
+    }
+  });
+});

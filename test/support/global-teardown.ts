@@ -1,0 +1,5 @@
+import { stopEmbeddedTestDatabase } from './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopEmbeddedTestDatabase();
+}

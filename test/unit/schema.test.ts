@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { parse, print, visit, type DefinitionNode } from 'graphql';
+import { printGatewaySchema, SCHEMA_FILE } from '../../src/scripts/emit-schema';
+
+/** CONTRACT.md section 4, verbatim but for comments, plus the scalar it uses. */
+const CONTRACT_SDL = `
+enum HubStatus { ACTIVE PAUSED }
+type Hub {
+  hubId: ID!
+  tenantId: ID!
+  name: String!
+  description: String!
+  closeDormantConversation: Int!
+  statusId: Int!
+  status: HubStatus!
+  createdAt: DateTimeISO!
+  updatedAt: DateTimeISO!
+}
+type HubPage { pageNumber: Int!  pageSize: Int!  total: Int!  results: [Hub!]! }
+input CreateHubInput { name: String!  description: String!  closeDormantConversation: Int  status: HubStatus }
+input UpdateHubInput { name: String  description: String  closeDormantConversation: Int  status: HubStatus }
+type Query {
+  hub(hubId: ID!): Hub
+  hubs(pageNumber: Int! = 0, pageSize: Int! = 50): HubPage!
+}
+type Mutation {
+  createHub(input: CreateHubInput!): Hub!
+  updateHub(hubId: ID!, input: UpdateHubInput!): Hub!
+  deleteHub(hubId: ID!): Hub!
+}
+scalar DateTimeISO
+`;
+
+/** Each definition printed without descriptions, keyed by name, so only the shape is compared. */
+function shapes(sdl: string): Record<string, string> {
+  const withoutDescriptions = visit(parse(sdl), {
+    enter(node) {
+      return 'description' in node && node.description ? { ...node, description: undefined } : undefined;
+    },
+  });
+  return Object.fromEntries(
+    withoutDescriptions.definitions.map((definition: DefinitionNode) => [
+      (definition as { name?: { value: string } }).name?.value ?? '',
+      print(definition),
+    ]),
+  );
+}
+
+describe('the GraphQL schema', () => {
+  test('when the code is built, then its SDL equals the committed schema.graphql (run `npm run schema` after a change)', async () => {
+    expect(await printGatewaySchema()).toBe(readFileSync(SCHEMA_FILE, 'utf8'));
+  });
+
+  test('when compared with the contract, then every type, field, argument, default and nullability matches', async () => {
+    expect(shapes(await printGatewaySchema())).toEqual(shapes(CONTRACT_SDL));
+  });
+});
