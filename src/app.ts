@@ -9,6 +9,7 @@ import { runMigrations } from './db/migrations';
 import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { registerErrorHandling } from './http/error-handler';
+import { registerRest } from './http/rest';
 import { HubRepository } from './hubs/hub.repository';
 import { HubService } from './hubs/hub.service';
 
@@ -54,6 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -72,6 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const verifier = createTokenVerifier(config.auth);
 
   registerHealthRoutes(app, dataSource);
+  await registerRest(app, config, { hubService, verifier });
   const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier });
   await app.ready();
 

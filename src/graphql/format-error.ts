@@ -3,12 +3,15 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, hubsterErrorCode, InvalidInputError, problemMessage, type Problem } from '../errors/domain-error';
 import { ERROR_TABLE } from '../errors/error-table';
 
-/** Where each domain property sits among GraphQL's arguments, and the name GraphQL users know it by. */
-const ARGUMENT_PATHS: Readonly<Record<string, { path: string; label: string }>> = {
+/** GraphQL's status is an enum: its problems name the enum values, not Hubster's numbers. */
+const STATUS_DETAIL = 'must be ACTIVE or PAUSED.';
+
+/** Where each domain property sits among GraphQL's arguments, and how GraphQL users know it. */
+const ARGUMENTS: Readonly<Record<string, { path: string; label: string; detail?: string }>> = {
   name: { path: 'input.name', label: 'name' },
   description: { path: 'input.description', label: 'description' },
   closeDormantConversation: { path: 'input.closeDormantConversation', label: 'closeDormantConversation' },
-  statusId: { path: 'input.status', label: 'status' },
+  statusId: { path: 'input.status', label: 'status', detail: STATUS_DETAIL },
 };
 
 /** One item of `extensions.problems` (CONTRACT.md section 4). */
@@ -18,16 +21,22 @@ export interface GraphQLProblem {
   readonly message: string;
 }
 
-function graphqlProblem(problem: Problem): GraphQLProblem {
-  const { path, label } = ARGUMENT_PATHS[problem.property] ?? { path: problem.property, label: problem.property };
-  return { path, errorCode: hubsterErrorCode(problem.code), message: problemMessage(problem, label) };
+/** A domain problem in GraphQL's words; `path` overrides the usual argument path when known. */
+export function toGraphQLProblem(problem: Problem, path?: string): GraphQLProblem {
+  const argument = ARGUMENTS[problem.property];
+  const shown = argument?.detail === undefined ? problem : { ...problem, detail: argument.detail };
+  return {
+    path: path ?? argument?.path ?? problem.property,
+    errorCode: hubsterErrorCode(problem.code),
+    message: problemMessage(shown, argument?.label ?? problem.property),
+  };
 }
 
 /** The `extensions` of a deliberate error: GraphQL code, Hubster code and, for bad input, the problems. */
 export function domainErrorExtensions(error: DomainError): { message: string; extensions: Record<string, unknown> } {
   const { graphqlCode, hubsterCode } = ERROR_TABLE[error.code];
   if (error instanceof InvalidInputError) {
-    const problems = error.problems.map(graphqlProblem);
+    const problems = error.problems.map((problem) => toGraphQLProblem(problem));
     return {
       message: problems.map((problem) => problem.message).join(' '),
       extensions: { code: graphqlCode, errorCode: problems[0]?.errorCode, problems },

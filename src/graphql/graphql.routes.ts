@@ -13,6 +13,7 @@ import { GatewayContext } from './context';
 import { formatGraphQLError, isUnexpected } from './format-error';
 import { isIntrospectionOnly } from './introspection';
 import { buildGatewaySchema } from './schema';
+import { variableProblems } from './variable-problems';
 
 export interface GraphQLDependencies {
   readonly config: Config;
@@ -58,7 +59,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     includeStacktraceInErrorResponses: false,
     // The gateway owns signal handling and its shutdown order.
     stopOnTerminationSignals: false,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), errorLogging],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), errorLogging, variableProblems],
   });
   await apollo.start();
 

@@ -1,4 +1,4 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { UnauthenticatedError, type Caller } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 
@@ -17,7 +17,7 @@ declare module 'fastify' {
 export function authenticate(
   verifier: TokenVerifier,
   allowAnonymous: (request: FastifyRequest) => boolean = () => false,
-): preHandlerAsyncHookHandler {
+): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     try {
       request.caller = await verifier.verify(request.headers.authorization);

@@ -35,14 +35,16 @@ export function hubsterErrorBody(error: DomainError): HubsterErrorBody {
 function fromFastify(error: FastifyError, bodyLimit: number): DomainError | null {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new PayloadTooLargeError(bodyLimit);
   const status = error.statusCode ?? 500;
-  if (status === 415 || (status === 400 && error.code?.startsWith('FST_ERR_CTP'))) {
-    return new InvalidInputError([{ property: '', code: 300, detail: 'The request body must be a JSON object.' }]);
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && error instanceof SyntaxError)) {
+    return bodyProblem('The request body is not valid JSON.');
   }
-  if (status === 400 && error instanceof SyntaxError) {
-    return new InvalidInputError([{ property: '', code: 300, detail: 'The request body is not valid JSON.' }]);
+  if (status === 415 || (status === 400 && error.code?.startsWith('FST_ERR_CTP'))) {
+    return bodyProblem('The request body must be a JSON object sent as application/json.');
   }
   return null;
 }
+
+const bodyProblem = (detail: string) => new InvalidInputError([{ property: '', code: 300, detail }]);
 
 const isGraphQLRequest = (request: FastifyRequest): boolean => request.url.split('?')[0] === '/graphql';
 

@@ -49,16 +49,64 @@ export interface PageRequest {
   readonly pageSize: number;
 }
 
-/**
- * Each constraint's message carries its Hubster code and text as `code|detail`. (class-validator
- * 0.15 drops `context` for synchronous custom constraints, so the message is the reliable carrier.)
- */
-const report = (code: ProblemCode, detail: string): ValidationOptions => ({ message: `${code}|${detail}` });
+/** What kind of rule a value breaks; each property says which Hubster code and text that is. */
+export type RuleKind = 'required' | 'type' | 'nul' | 'range' | 'unsupported';
 
-function decode(message: string): { code: ProblemCode; detail: string } {
-  const separator = message.indexOf('|');
-  return { code: Number(message.slice(0, separator)) as ProblemCode, detail: message.slice(separator + 1) };
+type RuleTable = Readonly<Record<string, Partial<Readonly<Record<RuleKind, readonly [ProblemCode, string]>>>>>;
+
+const NUL: readonly [ProblemCode, string] = [302, 'must not contain U+0000 characters.'];
+
+/**
+ * The code and text of every problem, for both transports: class-validator reports these from the
+ * service, and REST's JSON-schema errors are translated into the same ones.
+ */
+const RULES: RuleTable = {
+  name: {
+    required: [301, 'is required.'],
+    type: [302, 'must be a string.'],
+    nul: NUL,
+    range: [207, `must be between 1 and ${HUB_LIMITS.nameMaxLength} characters long.`],
+  },
+  description: {
+    required: [301, 'is required.'],
+    type: [302, 'must be a string.'],
+    nul: NUL,
+    range: [207, `must be at most ${HUB_LIMITS.descriptionMaxLength} characters long.`],
+  },
+  closeDormantConversation: {
+    type: [302, 'must be an integer.'],
+    range: [207, `must be between 0 and ${HUB_LIMITS.closeDormantConversationMax}.`],
+  },
+  statusId: {
+    type: [302, 'must be an integer.'],
+    unsupported: [206, `must be ${HubStatusId.Active} (Active) or ${HubStatusId.Paused} (Paused).`],
+  },
+  pageNumber: { type: [210, 'must be an integer.'], range: [209, 'must be 0 or greater.'] },
+  pageSize: { type: [210, 'must be an integer.'], range: [207, `must be between 1 and ${HUB_LIMITS.pageSizeMax}.`] },
+  hubId: { type: [305, 'must be a GUID.'] },
+};
+
+/** The problem a property has when it breaks a rule of the given kind. */
+export function problem(property: string, kind: RuleKind): Problem {
+  const rule = RULES[property]?.[kind];
+  if (rule === undefined) throw new Error(`No ${kind} rule for '${property}'`);
+  return { property, code: rule[0], detail: rule[1] };
 }
+
+/**
+ * Each constraint's message carries its problem as `code|detail`. (class-validator 0.15 drops
+ * `context` for synchronous custom constraints, so the message is the reliable carrier.)
+ */
+function report(property: string, kind: RuleKind): ValidationOptions {
+  const { code, detail } = problem(property, kind);
+  return { message: `${code}|${detail}` };
+}
+
+function decode(property: string, message: string): Problem {
+  const separator = message.indexOf('|');
+  return { property, code: Number(message.slice(0, separator)) as ProblemCode, detail: message.slice(separator + 1) };
+}
+
 const present = (property: keyof HubInput) => (input: HubInput) => input[property] !== undefined;
 
 /** Characters are Unicode code points (CONTRACT.md section 3), so an emoji counts once. */
@@ -98,62 +146,74 @@ function HasNoNul(options: ValidationOptions): PropertyDecorator {
 /** Hub properties; absent ones are not checked here (a create checks presence first). */
 class HubPropertyRules {
   @ValidateIf(present('name'))
-  @IsString(report(302, 'must be a string.'))
-  @HasNoNul(report(302, 'must not contain U+0000 characters.'))
-  @CodePointLength(1, HUB_LIMITS.nameMaxLength, report(207, `must be between 1 and ${HUB_LIMITS.nameMaxLength} characters long.`))
+  @IsString(report('name', 'type'))
+  @HasNoNul(report('name', 'nul'))
+  @CodePointLength(1, HUB_LIMITS.nameMaxLength, report('name', 'range'))
   name?: unknown;
 
   @ValidateIf(present('description'))
-  @IsString(report(302, 'must be a string.'))
-  @HasNoNul(report(302, 'must not contain U+0000 characters.'))
-  @CodePointLength(0, HUB_LIMITS.descriptionMaxLength, report(207, `must be at most ${HUB_LIMITS.descriptionMaxLength} characters long.`))
+  @IsString(report('description', 'type'))
+  @HasNoNul(report('description', 'nul'))
+  @CodePointLength(0, HUB_LIMITS.descriptionMaxLength, report('description', 'range'))
   description?: unknown;
 
   @ValidateIf(present('closeDormantConversation'))
-  @IsInt(report(302, 'must be an integer.'))
-  @Min(0, report(207, `must be between 0 and ${HUB_LIMITS.closeDormantConversationMax}.`))
-  @Max(HUB_LIMITS.closeDormantConversationMax, report(207, `must be between 0 and ${HUB_LIMITS.closeDormantConversationMax}.`))
+  @IsInt(report('closeDormantConversation', 'type'))
+  @Min(0, report('closeDormantConversation', 'range'))
+  @Max(HUB_LIMITS.closeDormantConversationMax, report('closeDormantConversation', 'range'))
   closeDormantConversation?: unknown;
 
   @ValidateIf(present('statusId'))
-  @IsInt(report(302, 'must be an integer.'))
-  @IsIn(Object.values(HubStatusId), report(206, 'must be 2000 (Active) or 2002 (Paused).'))
+  @IsInt(report('statusId', 'type'))
+  @IsIn(Object.values(HubStatusId), report('statusId', 'unsupported'))
   statusId?: unknown;
 }
 
 class PageRules {
-  @IsInt(report(210, 'must be an integer.'))
-  @Min(0, report(209, 'must be 0 or greater.'))
+  @IsInt(report('pageNumber', 'type'))
+  @Min(0, report('pageNumber', 'range'))
   pageNumber?: unknown;
 
-  @IsInt(report(210, 'must be an integer.'))
-  @Min(1, report(207, `must be between 1 and ${HUB_LIMITS.pageSizeMax}.`))
-  @Max(HUB_LIMITS.pageSizeMax, report(207, `must be between 1 and ${HUB_LIMITS.pageSizeMax}.`))
+  @IsInt(report('pageSize', 'type'))
+  @Min(1, report('pageSize', 'range'))
+  @Max(HUB_LIMITS.pageSizeMax, report('pageSize', 'range'))
   pageSize?: unknown;
 }
 
 const PROPERTY_ORDER = ['name', 'description', 'closeDormantConversation', 'statusId', 'pageNumber', 'pageSize'];
 /** Codes that mean "wrong type": when one is found, range problems of that property are noise. */
-const TYPE_CODES: readonly ProblemCode[] = [302, 210];
+const TYPE_CODES: readonly ProblemCode[] = [302, 210, 305];
 
-function problemsOf<T extends object>(rules: T): Problem[] {
-  const problems: Problem[] = [];
-  for (const error of validateSync(rules, { forbidUnknownValues: false })) {
-    const found = Object.values(error.constraints ?? {}).map(decode);
-    const typeProblems = found.filter((context) => TYPE_CODES.includes(context.code));
-    const kept = typeProblems.length > 0 ? typeProblems : found;
+/**
+ * One list of problems as a caller should read it: for each property only its most basic problems
+ * (a wrong type hides range problems), no repeats, in the order properties are documented.
+ */
+export function settle(problems: readonly Problem[]): Problem[] {
+  const byProperty = new Map<string, Problem[]>();
+  for (const found of problems) byProperty.set(found.property, [...(byProperty.get(found.property) ?? []), found]);
+  const settled: Problem[] = [];
+  for (const [, found] of byProperty) {
+    const typeProblems = found.filter((candidate) => TYPE_CODES.includes(candidate.code));
     const details = new Set<string>();
-    for (const { code, detail } of kept) {
-      if (details.has(detail)) continue;
-      details.add(detail);
-      problems.push({ property: error.property, code, detail });
+    for (const kept of typeProblems.length > 0 ? typeProblems : found) {
+      if (details.has(kept.detail)) continue;
+      details.add(kept.detail);
+      settled.push(kept);
     }
   }
-  return problems.sort((a, b) => PROPERTY_ORDER.indexOf(a.property) - PROPERTY_ORDER.indexOf(b.property));
+  const rank = (property: string) => (PROPERTY_ORDER.includes(property) ? PROPERTY_ORDER.indexOf(property) : -1);
+  return settled.sort((a, b) => rank(a.property) - rank(b.property));
+}
+
+function problemsOf<T extends object>(rules: T): Problem[] {
+  return validateSync(rules, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => decode(error.property, message)),
+  );
 }
 
 function throwIfAny(problems: Problem[]): void {
-  if (problems.length > 0) throw new InvalidInputError(problems as [Problem, ...Problem[]]);
+  const settled = settle(problems);
+  if (settled.length > 0) throw new InvalidInputError(settled as [Problem, ...Problem[]]);
 }
 
 /** Trims the name first: the 1-100 rule applies to what is stored. */
@@ -170,12 +230,10 @@ function normalised(input: HubInput): HubPropertyRules {
 /** Checks a create; name and description are required. */
 export function checkNewHub(input: HubInput): NewHubProperties {
   const rules = normalised(input);
-  const missing: Problem[] = (['name', 'description'] as const)
+  const missing = (['name', 'description'] as const)
     .filter((property) => input[property] === undefined)
-    .map((property) => ({ property, code: 301, detail: 'is required.' }));
-  throwIfAny([...missing, ...problemsOf(rules)].sort(
-    (a, b) => PROPERTY_ORDER.indexOf(a.property) - PROPERTY_ORDER.indexOf(b.property),
-  ));
+    .map((property) => problem(property, 'required'));
+  throwIfAny([...missing, ...problemsOf(rules)]);
   return {
     name: rules.name as string,
     description: rules.description as string,
@@ -205,6 +263,6 @@ export function checkPageRequest(input: { pageNumber?: unknown; pageSize?: unkno
 }
 
 export function checkHubId(hubId: unknown): string {
-  if (!isGuid(hubId)) throw new InvalidInputError([{ property: 'hubId', code: 305, detail: 'must be a GUID.' }]);
+  if (!isGuid(hubId)) throw new InvalidInputError([problem('hubId', 'type')]);
   return hubId.toLowerCase();
 }

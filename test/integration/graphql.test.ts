@@ -127,7 +127,7 @@ describe('error codes', () => {
     const result = await graphql(gateway, UPDATE, { variables: { hubId: hub.hubId, input: { name: null, status: null } }, token });
     expect(onlyError(result).extensions.problems).toEqual([
       { path: 'input.name', errorCode: 'PRT000302', message: "Property 'name' must be a string." },
-      { path: 'input.status', errorCode: 'PRT000302', message: "Property 'status' must be an integer." },
+      { path: 'input.status', errorCode: 'PRT000302', message: "Property 'status' must be ACTIVE or PAUSED." },
     ]);
   });
 
@@ -145,11 +145,35 @@ describe('error codes', () => {
     expect(onlyError(result).extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorCode });
   });
 
-  test('when a variable has the wrong type, then HTTP 400 BAD_USER_INPUT before anything runs', async () => {
-    const result = await graphql(gateway, CREATE, { variables: { input: { name: 5, description: 'x' } }, token });
+  test('when variables have the wrong shape, then HTTP 400 and one BAD_USER_INPUT lists each problem before anything runs', async () => {
+    const result = await graphql(gateway, CREATE, {
+      variables: { input: { name: 5, status: 'SLEEPING', closeDormantConversation: 2 ** 40, tenantId: ABSENT_HUB } },
+      token,
+    });
     expect(result.status).toBe(400);
-    expect(onlyError(result).extensions.code).toBe('BAD_USER_INPUT');
+    expect(onlyError(result).extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      errorCode: 'PRT000302',
+      problems: [
+        { path: 'input.name', errorCode: 'PRT000302', message: "Property 'name' must be a string." },
+        { path: 'input.description', errorCode: 'PRT000301', message: "Property 'description' is required." },
+        { path: 'input.closeDormantConversation', errorCode: 'PRT000207', message: "Property 'closeDormantConversation' must be between 0 and 3650." },
+        { path: 'input.status', errorCode: 'PRT000206', message: "Property 'status' must be ACTIVE or PAUSED." },
+        { path: 'input.tenantId', errorCode: 'PRT000300', message: "Property 'tenantId' is not a field of this input." },
+      ],
+    });
     expect((await graphql(gateway, '{ hubs { total } }', { token })).body.data).toEqual({ hubs: { total: 0 } });
+  });
+
+  test('when a variable is named freely or missing, then the problem names the argument it feeds', async () => {
+    const paging = await graphql(gateway, 'query($size: Int!) { hubs(pageSize: $size) { total } }', { variables: { size: 'ten' }, token });
+    expect(onlyError(paging).extensions.problems).toEqual([
+      { path: 'pageSize', errorCode: 'PRT000210', message: "Property 'pageSize' must be an integer." },
+    ]);
+    const missing = await graphql(gateway, DELETE, { variables: {}, token });
+    expect(onlyError(missing).extensions.problems).toEqual([
+      { path: 'hubId', errorCode: 'PRT000301', message: "Property 'hubId' is required." },
+    ]);
   });
 
   test('when the name is taken, then CONFLICT with PRT000600', async () => {

@@ -84,3 +84,34 @@ export class LogCapture {
     this.lines.push(JSON.parse(line) as Record<string, unknown>);
   }
 }
+
+export interface RestResult<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+/**
+ * One REST call as a Hubster client makes it. `body` is sent as JSON; `raw` is sent as it is (for
+ * malformed bodies). Content-Type is application/json unless `headers` say otherwise.
+ */
+export async function rest<T = Record<string, unknown>>(
+  gateway: TestGateway,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<RestResult<T>> {
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const response = await fetch(`${gateway.url}${path}`, {
+    method,
+    headers: {
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      ...options.headers,
+    },
+    body: payload,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T, text };
+}

@@ -1,0 +1,74 @@
+import Ajv from 'ajv';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { requirePermission, type Permission } from '../auth/caller';
+import type { TokenVerifier } from '../auth/token-verifier';
+import { authenticate } from '../http/authenticate';
+import { HubNotFoundError } from './hub.errors';
+import { toHubPageResponse, toHubResponse } from './hub.mapper';
+import type { HubInput } from './hub.rules';
+import {
+  createHubSchema,
+  deleteHubSchema,
+  getHubSchema,
+  listHubsSchema,
+  schemaErrorFormatter,
+  updateHubSchema,
+} from './hub.schemas';
+import type { HubService } from './hub.service';
+
+export interface HubRoutesDependencies {
+  readonly hubService: HubService;
+  readonly verifier: TokenVerifier;
+}
+
+type HubIdParams = { hubId: string };
+type PageQuery = { pageNumber?: number; pageSize?: number };
+
+/**
+ * Bodies are checked exactly as sent: a number in quotes is a wrong type (302), not a number.
+ * Query strings and paths are text, so their numbers are read from it. Every problem is reported,
+ * not just the first (bodies are at most 1 MiB, and the patterns are linear).
+ */
+const bodyAjv = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
+const textAjv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+
+/**
+ * Hubster's `/api/v1/hubs` routes (CONTRACT.md section 3, the seed page). They call `HubService`
+ * and nothing else; the token and the scope are checked before the body is even read.
+ */
+export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencies): Promise<void> {
+  const { hubService } = deps;
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setSchemaErrorFormatter(schemaErrorFormatter);
+
+  const callerMay = (permission: Permission): onRequestAsyncHookHandler[] => [
+    authenticate(deps.verifier),
+    async (request) => requirePermission(request.caller!, permission),
+  ];
+
+  app.post<{ Body: HubInput }>('/api/v1/hubs', { schema: createHubSchema, onRequest: callerMay('write') }, async (request) =>
+    toHubResponse(await hubService.create(request.caller!, request.body)),
+  );
+
+  app.put<{ Params: HubIdParams; Body: HubInput }>(
+    '/api/v1/hubs/:hubId',
+    { schema: updateHubSchema, onRequest: callerMay('write') },
+    async (request) => toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body)),
+  );
+
+  app.delete<{ Params: HubIdParams }>(
+    '/api/v1/hubs/:hubId',
+    { schema: deleteHubSchema, onRequest: callerMay('write') },
+    async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId)),
+  );
+
+  app.get<{ Params: HubIdParams }>('/api/v1/hubs/:hubId', { schema: getHubSchema, onRequest: callerMay('read') }, async (request) => {
+    const hub = await hubService.get(request.caller!, request.params.hubId);
+    if (hub === null) throw new HubNotFoundError(request.params.hubId);
+    return toHubResponse(hub);
+  });
+
+  app.get<{ Querystring: PageQuery }>('/api/v1/hubs', { schema: listHubsSchema, onRequest: callerMay('read') }, async (request) =>
+    toHubPageResponse(await hubService.list(request.caller!, request.query)),
+  );
+}

@@ -1,0 +1,213 @@
+import type { FastifySchemaValidationError } from 'fastify';
+import { InvalidInputError, type Problem } from '../errors/domain-error';
+import { HubStatusId } from './hub.entity';
+import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
+
+/**
+ * JSON schemas of the REST routes (CONTRACT.md section 3), built from the same limits as the
+ * service's rules. Fastify validates with them, serialises responses through them, and
+ * @fastify/swagger turns them into the OpenAPI document.
+ */
+
+const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** Any string without U+0000 (PostgreSQL text cannot hold it). */
+const NO_NUL_PATTERN = '^[^\\u0000]*$';
+
+const guid = { type: 'string', pattern: GUID_PATTERN, examples: ['3bc1e69f-c520-446f-ab2c-01751fd66a31'] } as const;
+
+const hubProperties = {
+  name: {
+    type: 'string',
+    minLength: 1,
+    maxLength: HUB_LIMITS.nameMaxLength,
+    pattern: NO_NUL_PATTERN,
+    description: 'Unique hub name for the tenant (ignoring case); trimmed.',
+    examples: ['Your New Cool Hub Name'],
+  },
+  description: {
+    type: 'string',
+    maxLength: HUB_LIMITS.descriptionMaxLength,
+    pattern: NO_NUL_PATTERN,
+    description: 'Hub description; may be empty.',
+    examples: ['This hub is cool'],
+  },
+  closeDormantConversation: {
+    type: ['integer', 'null'],
+    minimum: 0,
+    maximum: HUB_LIMITS.closeDormantConversationMax,
+    description: 'Days after which a dormant conversation is closed; absent, null or 0 keeps it open.',
+    examples: [30],
+  },
+  statusId: {
+    type: 'integer',
+    enum: [HubStatusId.Active, HubStatusId.Paused],
+    description: 'Hub status: 2000 = Active (default), 2002 = Paused.',
+    examples: [2000],
+  },
+} as const;
+
+/** Shared schemas, registered once with `addSchema` and referenced as `Name#`. */
+export const HUB_SHARED_SCHEMAS = [
+  {
+    $id: 'Hub',
+    type: 'object',
+    description: 'A hub, with exactly the documented fields.',
+    required: ['hubId', 'tenantId', 'name', 'description', 'closeDormantConversation', 'statusId'],
+    additionalProperties: false,
+    properties: {
+      hubId: { type: 'string', format: 'uuid' },
+      tenantId: { type: 'string', format: 'uuid' },
+      name: { type: 'string', minLength: 1, maxLength: HUB_LIMITS.nameMaxLength },
+      description: { type: 'string', maxLength: HUB_LIMITS.descriptionMaxLength },
+      closeDormantConversation: { type: 'integer', minimum: 0, maximum: HUB_LIMITS.closeDormantConversationMax },
+      statusId: { type: 'integer', enum: [HubStatusId.Active, HubStatusId.Paused] },
+    },
+  },
+  {
+    $id: 'HubPage',
+    type: 'object',
+    description: "One page of the tenant's hubs, oldest first.",
+    required: ['pageNumber', 'pageSize', 'total', 'results'],
+    additionalProperties: false,
+    properties: {
+      pageNumber: { type: 'integer', minimum: 0 },
+      pageSize: { type: 'integer', minimum: 1, maximum: HUB_LIMITS.pageSizeMax },
+      total: { type: 'integer', minimum: 0, description: "How many hubs the tenant has in all." },
+      results: { type: 'array', items: { $ref: 'Hub#' } },
+    },
+  },
+  {
+    $id: 'HubsterError',
+    type: 'object',
+    description: "Hubster's error body: status equals the HTTP status, one entry per problem.",
+    required: ['status', 'errors'],
+    additionalProperties: false,
+    properties: {
+      status: { type: 'integer' },
+      errors: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['code', 'description'],
+          additionalProperties: false,
+          properties: {
+            code: { type: 'integer', examples: [301] },
+            description: { type: 'string', examples: ["Property 'name' is required. (code: PRT000301)"] },
+          },
+        },
+      },
+    },
+  },
+] as const;
+
+const error = (description: string) => ({ description, $ref: 'HubsterError#' });
+
+/** The statuses the seed page lists for every route, with Hubster's wording. */
+const COMMON_ERRORS = {
+  401: error('Unauthorized. Token is invalid.'),
+  403: error('Forbidden. Access to the requested resource is forbidden.'),
+  408: error('Timed out. The request timed out.'),
+  429: error('Too many requests. API usage limit has been reached.'),
+  500: error('Internal server error. There was an internal issue with the service.'),
+  503: error('Service unavailable. The service is unavailable.'),
+};
+const BAD_REQUEST = { 400: error('Bad request. The body of the response will have more info.') };
+const NOT_FOUND = { 404: error('Not found. Resource not found.') };
+const TOO_LARGE = { 413: error('Payload too large. The body is over 1 MiB.') };
+
+const ok = (ref: string, description: string) => ({ 200: { description, $ref: `${ref}#` } });
+const hubIdParams = {
+  type: 'object',
+  required: ['hubId'],
+  properties: { hubId: { ...guid, description: 'The hub id.' } },
+} as const;
+const security = [{ bearerAuth: [] }];
+const tags = ['Hubs'];
+
+export const createHubSchema = {
+  tags,
+  security,
+  summary: 'Creates a hub.',
+  body: { type: 'object', required: ['name', 'description'], properties: hubProperties },
+  response: { ...ok('Hub', 'OK: the created hub.'), ...BAD_REQUEST, ...TOO_LARGE, ...COMMON_ERRORS },
+};
+
+export const updateHubSchema = {
+  tags,
+  security,
+  summary: 'Updates a hub: only the properties present change; hubId, tenantId and unknown properties are ignored.',
+  params: hubIdParams,
+  body: { type: 'object', properties: hubProperties },
+  response: { ...ok('Hub', 'OK: the updated hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...TOO_LARGE, ...COMMON_ERRORS },
+};
+
+export const deleteHubSchema = {
+  tags,
+  security,
+  summary: 'Deletes a hub and answers it as it was.',
+  params: hubIdParams,
+  response: { ...ok('Hub', 'OK: the deleted hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...COMMON_ERRORS },
+};
+
+export const getHubSchema = {
+  tags,
+  security,
+  summary: 'Gets a hub.',
+  params: hubIdParams,
+  response: { ...ok('Hub', 'OK: the hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...COMMON_ERRORS },
+};
+
+export const listHubsSchema = {
+  tags,
+  security,
+  summary: "Gets a page of the tenant's hubs, oldest first.",
+  querystring: {
+    type: 'object',
+    properties: {
+      pageNumber: { type: 'integer', minimum: 0, default: 0, description: 'The requested page number; must be >= 0.' },
+      pageSize: {
+        type: 'integer',
+        minimum: 1,
+        maximum: HUB_LIMITS.pageSizeMax,
+        default: HUB_LIMITS.pageSizeDefault,
+        description: `The requested page size; must be >= 1 and <= ${HUB_LIMITS.pageSizeMax}.`,
+      },
+    },
+  },
+  response: { ...ok('HubPage', 'OK: one page of hubs with the total.'), ...BAD_REQUEST, ...COMMON_ERRORS },
+};
+
+/** Which kind of rule each JSON-schema keyword checks. */
+const KIND_OF_KEYWORD: Readonly<Record<string, RuleKind>> = {
+  required: 'required',
+  type: 'type',
+  enum: 'unsupported',
+  minLength: 'range',
+  maxLength: 'range',
+  minimum: 'range',
+  maximum: 'range',
+};
+
+function problemOf(error: FastifySchemaValidationError, part: string): Problem {
+  if (part === 'params') return problem('hubId', 'type');
+  const property =
+    error.keyword === 'required' ? String(error.params.missingProperty) : error.instancePath.split('/')[1] ?? '';
+  if (property === '') return { property: '', code: 300, detail: 'The request body must be a JSON object.' };
+  const kind = error.keyword === 'pattern' ? 'nul' : (KIND_OF_KEYWORD[error.keyword] ?? 'type');
+  // Every keyword above has a rule for the properties that use it; 'type' is the safe reading otherwise.
+  try {
+    return problem(property, kind);
+  } catch {
+    return problem(property, 'type');
+  }
+}
+
+/**
+ * Turns Fastify's schema errors into the same problems, with the same Hubster codes and texts, that
+ * the service's rules report: one entry per problem.
+ */
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], part: string): Error {
+  const problems = settle(errors.map((error) => problemOf(error, part)));
+  return new InvalidInputError(problems as [Problem, ...Problem[]]);
+}
