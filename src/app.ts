@@ -5,13 +5,16 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '../ormconfig';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config/config';
-import { runMigrations } from './db/migrations';
+import { migrateDatabase } from './db/migrations';
 import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
+import { ServiceUnavailableError } from './errors/domain-error';
 import { registerErrorHandling } from './http/error-handler';
+import { createRateLimit } from './http/rate-limit';
 import { registerRest } from './http/rest';
 import { HubRepository } from './hubs/hub.repository';
 import { HubService } from './hubs/hub.service';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
 
 /** A built gateway: the Fastify app (for `listen` or `inject`) and how to stop everything it holds. */
 export interface Gateway {
@@ -32,21 +35,19 @@ export interface BuildOptions {
   readonly logStream?: { write(line: string): void };
 }
 
+/** How long a request may wait for a database connection before the database counts as unavailable. */
+const CONNECT_TIMEOUT_MS = 2000;
+
 /**
  * Wires the whole gateway from its configuration. `config.databaseUrl` and one token key must be
  * resolved (`src/main.ts` does it for the embedded default).
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<Gateway> {
-  if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl');
-
-  const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize });
-  await dataSource.initialize();
-  try {
-    if (config.migrationsRun) await runMigrations(dataSource);
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
+  const url = config.databaseUrl;
+  if (url === undefined) throw new Error('buildApp needs config.databaseUrl');
+  // On connections of their own: the app's pool carries the request deadline as statement
+  // timeout, which a long migration must not be held to.
+  if (config.migrationsRun) await migrateDatabase(url);
 
   const app = Fastify({
     logger: {
@@ -55,28 +56,73 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
     bodyLimit: BODY_LIMIT_BYTES,
+    // The contract's own 503 (below) answers requests that arrive while closing.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
+
+  const dataSource = createDataSource({
+    url,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.requestTimeoutMs,
+    connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
+    onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
+  });
+  await dataSource.initialize();
+
+  let closing = false;
   app.decorateRequest('caller', null);
+  app.decorateRequest('authFailure', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1);
+    }
   });
   app.addHook('onClose', async () => {
     if (dataSource.isInitialized) await dataSource.destroy();
   });
   registerErrorHandling(app);
 
-  const hubService = new HubService(new HubRepository(dataSource));
+  const timeouts = { timeoutMs: config.requestTimeoutMs };
+  const idempotency = new IdempotencyRepository(dataSource, timeouts);
+  const hubService = new HubService(new HubRepository(dataSource, timeouts), idempotency);
+  purgeExpiredKeysRegularly(app, idempotency);
   const verifier = createTokenVerifier(config.auth);
+  const rateLimit = await createRateLimit(app, config);
 
   registerHealthRoutes(app, dataSource);
-  await registerRest(app, config, { hubService, verifier });
-  const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier });
+  await registerRest(app, config, { hubService, verifier, rateLimit, timeoutMs: config.requestTimeoutMs });
+  const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit });
   await app.ready();
 
-  return { app, dataSource, close: stopGraphQL };
+  return {
+    app,
+    dataSource,
+    async close() {
+      closing = true;
+      // Through Apollo's drain plugin this closes Fastify: no new connections, requests in flight
+      // finish (each within its deadline), then the pool closes (onClose above).
+      await stopGraphQL();
+    },
+  };
+}
+
+/** Expired idempotency keys are ignored anyway; deleting them hourly keeps the table small. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+function purgeExpiredKeysRegularly(app: FastifyInstance, idempotency: IdempotencyRepository): void {
+  const timer = setInterval(() => {
+    idempotency
+      .purgeExpired()
+      .then((deleted) => app.log.debug({ deleted }, 'purged expired idempotency keys'))
+      .catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired idempotency keys'));
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../ormconfig';
 
 /** Any constant works; it only has to be the same for every gateway instance. */
 const MIGRATION_LOCK_KEY = 0x48554253; // "HUBS"
@@ -38,3 +39,15 @@ export async function migrationsApplied(dataSource: DataSource): Promise<boolean
 }
 
 const UNDEFINED_TABLE = '42P01';
+
+/** Applies pending migrations to the database at `url` and answers their names. */
+export async function migrateDatabase(url: string): Promise<string[]> {
+  // Two connections: one holds the advisory lock while the other migrates.
+  const dataSource = createDataSource({ url, poolSize: 2, applicationName: 'hubs-gateway-migrate' });
+  await dataSource.initialize();
+  try {
+    return await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}

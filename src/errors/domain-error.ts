@@ -79,3 +79,48 @@ export class InternalError extends DomainError {
     this.name = 'InternalError';
   }
 }
+
+/** Errors a client should retry after a while; transports send `Retry-After`. */
+export interface Retryable {
+  readonly retryAfterSeconds: number;
+}
+
+export function isRetryable(error: unknown): error is DomainError & Retryable {
+  return error instanceof DomainError && typeof (error as Partial<Retryable>).retryAfterSeconds === 'number';
+}
+
+/** The request passed its deadline (REQUEST_TIMEOUT_MS); its database work has been cancelled too. */
+export class RequestTimeoutError extends DomainError {
+  readonly code = 'TIMEOUT';
+
+  constructor(timeoutMs: number) {
+    super(`The request did not complete within ${timeoutMs} ms.`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** The database cannot be reached (or the gateway is shutting down): try again shortly. */
+export class ServiceUnavailableError extends DomainError implements Retryable {
+  readonly code = 'SERVICE_UNAVAILABLE';
+
+  constructor(
+    message = 'The service is temporarily unavailable; please retry shortly.',
+    readonly retryAfterSeconds = 2,
+  ) {
+    super(message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Too many requests in the current window for this tenant (or, unauthenticated, this IP). */
+export class RateLimitedError extends DomainError implements Retryable {
+  readonly code = 'RATE_LIMITED';
+
+  constructor(
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Rate limit of ${limit} requests reached; retry in ${retryAfterSeconds} s.`);
+    this.name = 'RateLimitedError';
+  }
+}

@@ -11,6 +11,8 @@ export class GatewayContext {
     readonly log: FastifyBaseLogger,
     /** This app's resolver instances (type-graphql's scoped container). */
     readonly container: ContainerType,
+    /** The request's `Idempotency-Key` header, which `createHub` honours like REST's POST. */
+    readonly idempotencyKey?: string,
   ) {}
 
   requireCaller(): Caller {

@@ -8,17 +8,22 @@ import type { TokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config/config';
 import { HubResolver } from '../hubs/hub.resolver';
 import type { HubService } from '../hubs/hub.service';
-import { authenticate } from '../http/authenticate';
+import { accessHooks, type AccessHook } from '../http/access';
+import { withDeadline } from '../http/deadline';
+import { idempotencyKeyOf } from '../http/idempotency-key';
 import { GatewayContext } from './context';
 import { formatGraphQLError, isUnexpected } from './format-error';
 import { isIntrospectionOnly } from './introspection';
+import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { buildGatewaySchema } from './schema';
+import { transportStatus } from './transport-status';
 import { variableProblems } from './variable-problems';
 
 export interface GraphQLDependencies {
   readonly config: Config;
   readonly hubService: HubService;
   readonly verifier: TokenVerifier;
+  readonly rateLimit: AccessHook;
 }
 
 /** Logs each unexpected error once, with the request id, before `formatError` masks it. */
@@ -33,6 +38,8 @@ const errorLogging: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
+
+const MAX_TOKENS = 5000;
 
 function queryOf(request: FastifyRequest): unknown {
   const source = request.method === 'GET' ? request.query : request.body;
@@ -59,7 +66,19 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     includeStacktraceInErrorResponses: false,
     // The gateway owns signal handling and its shutdown order.
     stopOnTerminationSignals: false,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), errorLogging, variableProblems],
+    // A document of more tokens than this is refused before it is even parsed in full; the
+    // standard introspection query has ~180 and a 100-alias query of full hubs ~1900.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    // Without introspection, "did you mean …?" suggestions would leak the schema bit by bit.
+    hideSchemaDetailsFromClientErrors: !deps.config.graphql.introspection,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      errorLogging,
+      variableProblems,
+      transportStatus,
+      operationLimits({ maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES }),
+    ],
   });
   await apollo.start();
 
@@ -67,10 +86,19 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
-    preHandler: authenticate(deps.verifier, (request) => introspectionOpen && isIntrospectionOnly(queryOf(request))),
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request) => new GatewayContext(request.caller, request.id, request.log, container),
+    // preValidation: the body is parsed (introspection is recognised from it) and nothing has run yet.
+    preValidation: accessHooks({
+      verifier: deps.verifier,
+      rateLimit: deps.rateLimit,
+      allowAnonymous: (request) => introspectionOpen && isIntrospectionOnly(queryOf(request)),
     }),
+    handler: withDeadline(
+      deps.config.requestTimeoutMs,
+      fastifyApolloHandler(apollo, {
+        context: async (request) =>
+          new GatewayContext(request.caller, request.id, request.log, container, idempotencyKeyOf(request)),
+      }),
+    ),
   });
 
   return () => apollo.stop();

@@ -4,6 +4,7 @@ import {
   hubsterErrorCode,
   InternalError,
   InvalidInputError,
+  isRetryable,
   PayloadTooLargeError,
   problemMessage,
 } from '../errors/domain-error';
@@ -72,6 +73,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
   const { httpStatus } = ERROR_TABLE[error.code];
+  if (isRetryable(error)) reply.header('retry-after', String(error.retryAfterSeconds));
   if (isGraphQLRequest(request)) {
     return reply.code(httpStatus).send({ errors: [domainErrorExtensions(error)] });
   }

@@ -1,4 +1,5 @@
-import { QueryFailedError, type DataSource, type EntityMetadata, type Repository } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager, type EntityMetadata, type Repository } from 'typeorm';
+import { translateDatabaseError } from '../db/database-errors';
 import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
 import type { HubChanges, NewHubProperties, PageRequest } from './hub.rules';
@@ -15,45 +16,51 @@ export interface HubPage {
  * The only place that speaks SQL for hubs and knows PostgreSQL's errors. Every statement filters by
  * tenant first, so each one is a single-tenant index lookup.
  */
+export interface HubRepositoryOptions {
+  /** The statement timeout of the pool, named in the 408 a cancelled statement becomes. */
+  readonly timeoutMs: number;
+}
+
 export class HubRepository {
   private readonly hubs: Repository<Hub>;
   private readonly metadata: EntityMetadata;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly options: HubRepositoryOptions,
+  ) {
     this.hubs = dataSource.getRepository(Hub);
     this.metadata = dataSource.getMetadata(Hub);
   }
 
-  async insert(tenantId: string, hubId: string, properties: NewHubProperties): Promise<Hub> {
+  insert(tenantId: string, hubId: string, properties: NewHubProperties, manager?: EntityManager): Promise<Hub> {
     const hub = this.hubs.create({ tenantId, hubId, ...properties });
-    try {
-      // INSERT ... RETURNING fills created_at / updated_at into `hub`.
-      await this.hubs.insert(hub);
-    } catch (error) {
-      throw translate(error, properties.name);
-    }
-    return hub;
+    const repository = manager?.getRepository(Hub) ?? this.hubs;
+    // INSERT ... RETURNING fills created_at / updated_at into `hub`.
+    return this.run(() => repository.insert(hub).then(() => hub), properties.name);
   }
 
   findOne(tenantId: string, hubId: string): Promise<Hub | null> {
-    return this.hubs.findOneBy({ tenantId, hubId });
+    return this.run(() => this.hubs.findOneBy({ tenantId, hubId }));
   }
 
   async findPage(tenantId: string, { pageNumber, pageSize }: PageRequest): Promise<HubPage> {
     const offset = pageNumber * pageSize;
-    const [hubs, total] = await Promise.all([
-      // A page past any possible row is empty; skipping the query also keeps absurd offsets out of SQL.
-      Number.isSafeInteger(offset)
-        ? this.hubs.find({ where: { tenantId }, order: { createdAt: 'ASC', hubId: 'ASC' }, skip: offset, take: pageSize })
-        : Promise.resolve([]),
-      this.hubs.countBy({ tenantId }),
-    ]);
+    const [hubs, total] = await this.run(() =>
+      Promise.all([
+        // A page past any possible row is empty; skipping the query also keeps absurd offsets out of SQL.
+        Number.isSafeInteger(offset)
+          ? this.hubs.find({ where: { tenantId }, order: { createdAt: 'ASC', hubId: 'ASC' }, skip: offset, take: pageSize })
+          : Promise.resolve([]),
+        this.hubs.countBy({ tenantId }),
+      ]),
+    );
     return { hubs, total };
   }
 
   /** Changes only the given properties, in one statement; null when the hub does not exist. */
-  async update(tenantId: string, hubId: string, changes: HubChanges): Promise<Hub | null> {
-    try {
+  update(tenantId: string, hubId: string, changes: HubChanges): Promise<Hub | null> {
+    return this.run(async () => {
       const result = await this.hubs
         .createQueryBuilder()
         .update()
@@ -62,20 +69,29 @@ export class HubRepository {
         .returning('*')
         .execute();
       return this.hydrate(result.raw);
-    } catch (error) {
-      throw translate(error, changes.name ?? '');
-    }
+    }, changes.name);
   }
 
   /** Deletes and answers the deleted hub, in one statement; null when it did not exist. */
-  async delete(tenantId: string, hubId: string): Promise<Hub | null> {
-    const result = await this.hubs
-      .createQueryBuilder()
-      .delete()
-      .where('tenant_id = :tenantId AND hub_id = :hubId', { tenantId, hubId })
-      .returning('*')
-      .execute();
-    return this.hydrate(result.raw);
+  delete(tenantId: string, hubId: string): Promise<Hub | null> {
+    return this.run(async () => {
+      const result = await this.hubs
+        .createQueryBuilder()
+        .delete()
+        .where('tenant_id = :tenantId AND hub_id = :hubId', { tenantId, hubId })
+        .returning('*')
+        .execute();
+      return this.hydrate(result.raw);
+    });
+  }
+
+  /** Runs one database call and puts its failure in the domain's terms. */
+  private async run<T>(work: () => Promise<T>, name?: string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translate(error, name, this.options.timeoutMs);
+    }
   }
 
   /** Maps the first `RETURNING *` row (database column names) onto an entity. */
@@ -92,12 +108,12 @@ export class HubRepository {
  * A unique violation of the name index is the domain's "name taken": the index, not a prior
  * SELECT, decides, so two concurrent creates of one name give one hub and one clean error.
  */
-function translate(error: unknown, name: string): unknown {
+function translate(error: unknown, name: string | undefined, timeoutMs: number): unknown {
   if (error instanceof QueryFailedError) {
     const driverError = error.driverError as { code?: string; constraint?: string };
     if (driverError.code === UNIQUE_VIOLATION && driverError.constraint === HUB_NAME_UNIQUE_INDEX) {
-      return new HubNameTakenError(name);
+      return new HubNameTakenError(name ?? '');
     }
   }
-  return error;
+  return translateDatabaseError(error, timeoutMs);
 }

@@ -28,7 +28,7 @@ export class HubResolver {
 
   @Mutation(() => HubObject)
   createHub(@Arg('input', () => CreateHubInput) input: CreateHubInput, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.create(context.requireCaller(), toHubInput(input));
+    return this.hubService.create(context.requireCaller(), toHubInput(input), { idempotencyKey: context.idempotencyKey });
   }
 
   @Mutation(() => HubObject)

@@ -1,8 +1,10 @@
 import Ajv from 'ajv';
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import { requirePermission, type Permission } from '../auth/caller';
+import type { FastifyInstance } from 'fastify';
+import type { Permission } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
-import { authenticate } from '../http/authenticate';
+import { accessHooks, type AccessHook } from '../http/access';
+import { withDeadline } from '../http/deadline';
+import { idempotencyKeyOf } from '../http/idempotency-key';
 import { HubNotFoundError } from './hub.errors';
 import { toHubPageResponse, toHubResponse } from './hub.mapper';
 import type { HubInput } from './hub.rules';
@@ -19,6 +21,8 @@ import type { HubService } from './hub.service';
 export interface HubRoutesDependencies {
   readonly hubService: HubService;
   readonly verifier: TokenVerifier;
+  readonly rateLimit: AccessHook;
+  readonly timeoutMs: number;
 }
 
 type HubIdParams = { hubId: string };
@@ -34,41 +38,42 @@ const textAjv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true,
 
 /**
  * Hubster's `/api/v1/hubs` routes (CONTRACT.md section 3, the seed page). They call `HubService`
- * and nothing else; the token and the scope are checked before the body is even read.
+ * and nothing else; the token, the rate limit and the scope are checked before the body is read,
+ * and every handler runs under the request's deadline.
  */
 export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencies): Promise<void> {
   const { hubService } = deps;
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   app.setSchemaErrorFormatter(schemaErrorFormatter);
 
-  const callerMay = (permission: Permission): onRequestAsyncHookHandler[] => [
-    authenticate(deps.verifier),
-    async (request) => requirePermission(request.caller!, permission),
-  ];
+  const callerMay = (permission: Permission) =>
+    accessHooks({ verifier: deps.verifier, rateLimit: deps.rateLimit, permission });
+  const timeoutMs = deps.timeoutMs;
 
-  app.post<{ Body: HubInput }>('/api/v1/hubs', { schema: createHubSchema, onRequest: callerMay('write') }, async (request) =>
-    toHubResponse(await hubService.create(request.caller!, request.body)),
-  );
+  app.post<{ Body: HubInput }>('/api/v1/hubs', { schema: createHubSchema, onRequest: callerMay('write') }, withDeadline<{ Body: HubInput }>(timeoutMs, async (request) =>
+    toHubResponse(await hubService.create(request.caller!, request.body, { idempotencyKey: idempotencyKeyOf(request) })),
+  ));
 
   app.put<{ Params: HubIdParams; Body: HubInput }>(
     '/api/v1/hubs/:hubId',
     { schema: updateHubSchema, onRequest: callerMay('write') },
-    async (request) => toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body)),
+    withDeadline<{ Params: HubIdParams; Body: HubInput }>(timeoutMs, async (request) => toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body))),
   );
 
   app.delete<{ Params: HubIdParams }>(
     '/api/v1/hubs/:hubId',
     { schema: deleteHubSchema, onRequest: callerMay('write') },
-    async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId)),
+    withDeadline<{ Params: HubIdParams }>(timeoutMs, async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId))),
   );
 
-  app.get<{ Params: HubIdParams }>('/api/v1/hubs/:hubId', { schema: getHubSchema, onRequest: callerMay('read') }, async (request) => {
+  app.get<{ Params: HubIdParams }>('/api/v1/hubs/:hubId', { schema: getHubSchema, onRequest: callerMay('read') }, withDeadline<{ Params: HubIdParams }>(timeoutMs, async (request) => {
     const hub = await hubService.get(request.caller!, request.params.hubId);
     if (hub === null) throw new HubNotFoundError(request.params.hubId);
     return toHubResponse(hub);
-  });
+  }));
 
-  app.get<{ Querystring: PageQuery }>('/api/v1/hubs', { schema: listHubsSchema, onRequest: callerMay('read') }, async (request) =>
+  app.get<{ Querystring: PageQuery }>('/api/v1/hubs', { schema: listHubsSchema, onRequest: callerMay('read') }, withDeadline<{ Querystring: PageQuery }>(timeoutMs, async (request) =>
     toHubPageResponse(await hubService.list(request.caller!, request.query)),
-  );
+  ));
 }
+

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { requirePermission, type Caller } from '../auth/caller';
-import type { Hub } from './hub.entity';
-import { HubNotFoundError } from './hub.errors';
+import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
+import type { IdempotencyRepository } from '../idempotency/idempotency.repository';
+import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
+import { Hub } from './hub.entity';
+import { HubNameTakenError, HubNotFoundError } from './hub.errors';
 import type { HubPage, HubRepository } from './hub.repository';
-import { checkHubChanges, checkHubId, checkNewHub, checkPageRequest, type HubInput, type PageRequest } from './hub.rules';
+import {
+  checkHubChanges,
+  checkHubId,
+  checkNewHub,
+  checkPageRequest,
+  type HubInput,
+  type NewHubProperties,
+  type PageRequest,
+} from './hub.rules';
 
 export type { HubInput } from './hub.rules';
 
@@ -18,12 +29,50 @@ export interface HubPageResult extends PageRequest {
  * contract's rules and works only inside the caller's tenant.
  */
 export class HubService {
-  constructor(private readonly repository: HubRepository) {}
+  constructor(
+    private readonly repository: HubRepository,
+    private readonly idempotency: IdempotencyRepository,
+  ) {}
 
-  async create(caller: Caller, input: HubInput): Promise<Hub> {
+  /**
+   * Creates a hub. With an `idempotencyKey`, a retry of the same create within 24 hours gets the
+   * first answer again and creates nothing (CONTRACT.md section 3).
+   */
+  async create(caller: Caller, input: HubInput, options: { idempotencyKey?: string } = {}): Promise<Hub> {
     requirePermission(caller, 'write');
     const properties = checkNewHub(input);
-    return this.repository.insert(caller.tenantId, randomUUID(), properties);
+    if (options.idempotencyKey === undefined) return this.repository.insert(caller.tenantId, randomUUID(), properties);
+    return this.createOnce(caller.tenantId, checkIdempotencyKey(options.idempotencyKey), properties);
+  }
+
+  /**
+   * The key is claimed (and committed) first, so a concurrent retry sees it in progress (409);
+   * the hub and the recorded answer are then written in one transaction, so an answered create
+   * is never lost and a crash leaves no answer without its hub. A name already taken is an answer
+   * too; anything else frees the key for a retry.
+   */
+  private async createOnce(tenantId: string, key: string, properties: NewHubProperties): Promise<Hub> {
+    const requestHash = fingerprint([properties.name, properties.description, properties.closeDormantConversation, properties.statusId]);
+    const claim = await this.idempotency.claim(tenantId, key, requestHash);
+    if (!claim.claimed) {
+      if (claim.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+      if (claim.outcome === null) throw new IdempotencyInProgressError();
+      return replay(claim.outcome as CreateOutcome);
+    }
+    try {
+      return await this.idempotency.transaction(async (manager) => {
+        const hub = await this.repository.insert(tenantId, randomUUID(), properties, manager);
+        await this.idempotency.complete(tenantId, key, { hub } satisfies CreateOutcome, manager);
+        return hub;
+      });
+    } catch (error) {
+      if (error instanceof HubNameTakenError) {
+        await this.idempotency.complete(tenantId, key, { nameTaken: error.hubName } satisfies CreateOutcome);
+      } else {
+        await this.idempotency.release(tenantId, key).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /** Changes only the properties present in `input`; absent ones keep their value. */
@@ -61,4 +110,17 @@ export class HubService {
     const { hubs, total }: HubPage = await this.repository.findPage(caller.tenantId, page);
     return { ...page, total, results: hubs };
   }
+}
+
+/** The answer of a keyed create, as stored with its key (JSON). */
+type CreateOutcome = { hub: Hub } | { nameTaken: string };
+
+/** The first answer again: the hub as it was created (not as it is now), or the same refusal. */
+function replay(outcome: CreateOutcome): Hub {
+  if ('nameTaken' in outcome) throw new HubNameTakenError(outcome.nameTaken);
+  const stored = outcome.hub as unknown as Record<keyof Hub, unknown>;
+  return Object.assign(new Hub(), stored, {
+    createdAt: new Date(stored.createdAt as string),
+    updatedAt: new Date(stored.updatedAt as string),
+  });
 }

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../src/errors/domain-error';
 import { HubNameTakenError, HubNotFoundError } from '../../src/hubs/hub.errors';
 import { HubRepository } from '../../src/hubs/hub.repository';
 import { HubService } from '../../src/hubs/hub.service';
+import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
 import { databaseUrl, newTenant } from '../support/gateway';
 
 let dataSource: DataSource;
@@ -14,7 +15,7 @@ let service: HubService;
 beforeAll(async () => {
   dataSource = createDataSource({ url: databaseUrl(), poolSize: 25 });
   await dataSource.initialize();
-  service = new HubService(new HubRepository(dataSource));
+  service = new HubService(new HubRepository(dataSource, { timeoutMs: 10_000 }), new IdempotencyRepository(dataSource, { timeoutMs: 10_000 }));
 });
 
 afterAll(() => dataSource.destroy());

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
+import { createDataSource, MIGRATIONS } from '../../ormconfig';
 import { migrationsApplied, runMigrations } from '../../src/db/migrations';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
+
+const ALL_MIGRATIONS = MIGRATIONS.map((migration) => migration.name);
 
 let scratch: ScratchDatabase;
 let dataSource: DataSource;
@@ -21,7 +23,8 @@ afterAll(async () => {
 describe('the migrations', () => {
   test('when applied to an empty database, then the entities and the schema agree (no pending change)', async () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
-    expect(await runMigrations(dataSource)).toEqual(['CreateHubs1764288000000']);
+    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000']);
+    expect(await runMigrations(dataSource)).toEqual(ALL_MIGRATIONS);
     expect(await migrationsApplied(dataSource)).toBe(true);
     // TypeORM's own `migration:generate --check`: the SQL it would need to match the entities.
     const pending = await dataSource.driver.createSchemaBuilder().log();
@@ -57,17 +60,20 @@ describe('the migrations', () => {
     try {
       await Promise.all(instances.map((instance) => instance.initialize()));
       const applied = await Promise.all(instances.map((instance) => runMigrations(instance)));
-      expect(applied.flat()).toEqual(['CreateHubs1764288000000']);
+      expect(applied.flat().sort()).toEqual(ALL_MIGRATIONS);
+      expect(applied.filter((names) => names.length > 0)).toHaveLength(1);
     } finally {
       await Promise.all(instances.map((instance) => instance.destroy()));
       await empty.drop();
     }
   });
 
-  test('when undone, then the hubs table is gone', async () => {
-    await dataSource.undoLastMigration();
-    const [{ exists }] = await dataSource.query(`SELECT to_regclass('hubs') IS NOT NULL AS exists`);
-    expect(exists).toBe(false);
+  test('when every migration is undone, then the tables are gone', async () => {
+    for (const _ of ALL_MIGRATIONS) await dataSource.undoLastMigration();
+    const [tables] = await dataSource.query(
+      `SELECT to_regclass('hubs') IS NULL AND to_regclass('idempotency_keys') IS NULL AS gone`,
+    );
+    expect(tables.gone).toBe(true);
     expect(await migrationsApplied(dataSource)).toBe(false);
   });
 });
