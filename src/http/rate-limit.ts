@@ -17,6 +17,9 @@ export async function createRateLimit(app: FastifyInstance, config: Config): Pro
       ? undefined
       : new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis?.on('error', (error) => app.log.warn({ err: error }, 'rate-limit store (Redis) unavailable; requests are not limited meanwhile'));
+  // Commands sent before the connection is up would be skipped (fail open), so the first requests
+  // of a fresh instance would go uncounted: wait for it, but never longer than a connect attempt.
+  if (redis !== undefined) await readyOrTimeout(redis, 1000);
   app.addHook('onClose', async () => {
     redis?.disconnect();
   });
@@ -35,4 +38,14 @@ export async function createRateLimit(app: FastifyInstance, config: Config): Pro
     keyGenerator: (request) => (request.caller === null ? `ip:${request.ip}` : `tenant:${request.caller.tenantId}`),
     errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000))),
   }) as AccessHook;
+}
+
+function readyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -1,6 +1,7 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import { InvalidInputError, type Problem } from '../errors/domain-error';
 import { HubStatusId } from './hub.entity';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, idempotencyKeyProblem } from '../idempotency/idempotency.rules';
 import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
 
 /**
@@ -102,15 +103,18 @@ export const HUB_SHARED_SCHEMAS = [
 ] as const;
 
 const error = (description: string) => ({ description, $ref: 'HubsterError#' });
+const retryAfter = { 'retry-after': { type: 'integer', minimum: 1, description: 'Seconds to wait before retrying.' } };
+/** An error response that tells the client when to come back. */
+const retryableError = (description: string) => ({ ...error(description), headers: retryAfter });
 
 /** The statuses the seed page lists for every route, with Hubster's wording. */
 const COMMON_ERRORS = {
   401: error('Unauthorized. Token is invalid.'),
   403: error('Forbidden. Access to the requested resource is forbidden.'),
   408: error('Timed out. The request timed out.'),
-  429: error('Too many requests. API usage limit has been reached.'),
+  429: retryableError('Too many requests. API usage limit has been reached (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS).'),
   500: error('Internal server error. There was an internal issue with the service.'),
-  503: error('Service unavailable. The service is unavailable.'),
+  503: retryableError('Service unavailable. The database is unreachable or the gateway is shutting down.'),
 };
 const BAD_REQUEST = { 400: error('Bad request. The body of the response will have more info.') };
 const NOT_FOUND = { 404: error('Not found. Resource not found.') };
@@ -129,8 +133,26 @@ export const createHubSchema = {
   tags,
   security,
   summary: 'Creates a hub.',
+  headers: {
+    type: 'object',
+    properties: {
+      'idempotency-key': {
+        type: 'string',
+        minLength: 1,
+        maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+        description: 'Makes the create safe to retry: within 24 h the same key and body get the first answer again.',
+      },
+    },
+  },
   body: { type: 'object', required: ['name', 'description'], properties: hubProperties },
-  response: { ...ok('Hub', 'OK: the created hub.'), ...BAD_REQUEST, ...TOO_LARGE, ...COMMON_ERRORS },
+  response: {
+    ...ok('Hub', 'OK: the created hub.'),
+    ...BAD_REQUEST,
+    409: retryableError('Conflict. A create with this Idempotency-Key is still running.'),
+    ...TOO_LARGE,
+    422: error('Unprocessable. This Idempotency-Key was used with a different body.'),
+    ...COMMON_ERRORS,
+  },
 };
 
 export const updateHubSchema = {
@@ -191,6 +213,7 @@ const KIND_OF_KEYWORD: Readonly<Record<string, RuleKind>> = {
 
 function problemOf(error: FastifySchemaValidationError, part: string): Problem {
   if (part === 'params') return problem('hubId', 'type');
+  if (part === 'headers') return idempotencyKeyProblem();
   const property =
     error.keyword === 'required' ? String(error.params.missingProperty) : error.instancePath.split('/')[1] ?? '';
   if (property === '') return { property: '', code: 300, detail: 'The request body must be a JSON object.' };

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../errors/domain-error';
+import { InvalidInputError, type Problem } from '../errors/domain-error';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
+export const idempotencyKeyProblem = (): Problem => ({
+  property: 'Idempotency-Key',
+  code: 207,
+  detail: `must be between 1 and ${IDEMPOTENCY_KEY_MAX_LENGTH} characters long.`,
+});
+
 /** An `Idempotency-Key` is 1-255 characters (CONTRACT.md section 3). */
 export function checkIdempotencyKey(key: string): string {
-  if (key.length < 1 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw new InvalidInputError([
-      { property: 'Idempotency-Key', code: 207, detail: `must be between 1 and ${IDEMPOTENCY_KEY_MAX_LENGTH} characters long.` },
-    ]);
-  }
+  if (key.length < 1 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) throw new InvalidInputError([idempotencyKeyProblem()]);
   return key;
 }
 

@@ -1,86 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenVerifier } from '../../src/auth/token-verifier';
-import { projectRoot } from '../../src/common/paths';
 import { loadConfig } from '../../src/config/config';
 import { TEST_SECRET } from '../support/gateway';
+import { cleanEnv, runScript as run, startMain, stopMain as stop, type StartedGateway as Started } from '../support/processes';
 import { createScratchDatabase } from '../support/scratch-database';
-
-/**
- * The built entry points (`npm run build`, done by `pretest`) run as separate processes, exactly
- * as `npm start`, `npm run token` and `npm run migrate` run them.
- */
-const DIST = join(projectRoot(), 'dist', 'src');
-
-/** The machine's environment without anything that configures the gateway. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (/^(DATABASE_|AUTH_|HUBS_TEST_|PORT$|HOST$|MIGRATIONS_RUN$)/.test(key)) delete env[key];
-  }
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
-}
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = projectRoot()): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(DIST, script), ...args], { env, cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A running `npm start`, once it has printed its banner. */
-interface Started {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly graphqlUrl: string;
-  readonly token: string;
-  readonly output: () => string;
-}
-
-function start(cwd: string): Promise<Started> {
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    cwd,
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1' }),
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /GraphQL:\s+(http:\/\/\S+\/graphql)/.exec(output)?.[1];
-      const token = /^export TOKEN=(\S+)$/m.exec(output)?.[1];
-      if (url && token) resolve({ child, graphqlUrl: url, token, output: () => output });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('close', (code) => reject(new Error(`exited with ${code} before its banner:\n${output}`)));
-  });
-}
-
-function stop(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.removeAllListeners('close');
-    started.child.on('close', (code) => resolve(code));
-    started.child.kill('SIGTERM');
-  });
-}
 
 async function gql(started: Started, query: string): Promise<Record<string, unknown>> {
   const response = await fetch(started.graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${started.token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${started.token!}` },
     body: JSON.stringify({ query }),
   });
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
@@ -98,7 +29,7 @@ describe('npm start with nothing configured', () => {
   afterAll(() => rm(cwd, { recursive: true, force: true }));
 
   test('when started, then GraphQL is served on an embedded PostgreSQL and the printed token works for every operation', async () => {
-    const started = await start(cwd);
+    const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     try {
       expect(started.output()).toContain('/api/v1/hubs');
       const { createHub } = (await gql(started, 'mutation { createHub(input: {name: "First", description: "hub"}) { hubId } }')) as {
@@ -120,7 +51,7 @@ describe('npm start with nothing configured', () => {
   }, 90_000);
 
   test('when started again, then the data, the dev tenant and the dev secret are kept under .data/', async () => {
-    const started = await start(cwd);
+    const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     try {
       expect(await gql(started, '{ hubs { total results { name } } }')).toEqual({ hubs: { total: 1, results: [{ name: 'Second' }] } });
     } finally {
@@ -167,7 +98,7 @@ describe('npm run migrate', () => {
     const scratch = await createScratchDatabase('hubs_migrate_cli');
     try {
       const env = cleanEnv({ DATABASE_URL: scratch.url, AUTH_JWT_SECRET: TEST_SECRET });
-      expect(await run('scripts/migrate.js', [], env)).toMatchObject({ code: 0, stdout: 'Applied: CreateHubs1764288000000\n' });
+      expect(await run('scripts/migrate.js', [], env)).toMatchObject({ code: 0, stdout: 'Applied: CreateHubs1764288000000, CreateIdempotencyKeys1764374400000\n' });
       expect(await run('scripts/migrate.js', [], env)).toMatchObject({ code: 0, stdout: 'No pending migrations.\n' });
     } finally {
       await scratch.drop();
