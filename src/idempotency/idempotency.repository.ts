@@ -66,8 +66,9 @@ export class IdempotencyRepository {
     );
   }
 
+  /** Runs `work` in one transaction; a failure to begin or commit reads like any database failure. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return this.run(() => this.dataSource.transaction(work));
   }
 
   /** Deletes expired keys; answers how many. */
