@@ -9,7 +9,7 @@ import { migrateDatabase } from './db/migrations';
 import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { ServiceUnavailableError } from './errors/domain-error';
-import { registerErrorHandling } from './http/error-handler';
+import { answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
 import { createRateLimit } from './http/rate-limit';
 import { registerRest } from './http/rest';
 import { HubRepository } from './hubs/hub.repository';
@@ -59,6 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The contract's own 503 (below) answers requests that arrive while closing.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerUnreadableUrl,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -10,7 +10,7 @@ const DOMAIN_PROPERTY: Readonly<Record<string, string>> = { status: 'statusId' }
 const GENERAL_RULES: Readonly<Record<RuleKind, readonly [ProblemCode, string]>> = {
   required: [301, 'is required.'],
   type: [302, 'has the wrong type.'],
-  nul: [302, 'must not contain U+0000 characters.'],
+  text: [302, 'must be Unicode text without U+0000 or unpaired surrogates.'],
   range: [207, 'is out of range.'],
   unsupported: [206, 'has an unsupported value.'],
 };

@@ -10,6 +10,7 @@ import {
 } from '../errors/domain-error';
 import { ERROR_TABLE } from '../errors/error-table';
 import { domainErrorExtensions } from '../graphql/format-error';
+import { problem } from '../hubs/hub.rules';
 
 /** Hubster's error body (CONTRACT.md section 3): `status` equals the HTTP status, one entry per problem. */
 export interface HubsterErrorBody {
@@ -78,4 +79,17 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: D
     return reply.code(httpStatus).send({ errors: [domainErrorExtensions(error)] });
   }
   return reply.code(httpStatus).send(hubsterErrorBody(error));
+}
+
+/**
+ * Fastify's router answers URLs it cannot read (a bad percent-escape, a path segment over 100
+ * characters) itself, before any hook: this gives them the contract's shape and request id. Under
+ * `/api/v1/hubs/` the unreadable part is the hub id (305).
+ */
+export function answerUnreadableUrl(_error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const unreadable = request.url.startsWith('/api/v1/hubs/')
+    ? problem('hubId', 'type')
+    : { property: '', code: 300 as const, detail: 'The request URL cannot be read.' };
+  sendError(request, reply, new InvalidInputError([unreadable]));
 }

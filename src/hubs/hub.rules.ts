@@ -50,11 +50,11 @@ export interface PageRequest {
 }
 
 /** What kind of rule a value breaks; each property says which Hubster code and text that is. */
-export type RuleKind = 'required' | 'type' | 'nul' | 'range' | 'unsupported';
+export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'unsupported';
 
 type RuleTable = Readonly<Record<string, Partial<Readonly<Record<RuleKind, readonly [ProblemCode, string]>>>>>;
 
-const NUL: readonly [ProblemCode, string] = [302, 'must not contain U+0000 characters.'];
+const TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without U+0000 or unpaired surrogates.'];
 
 /**
  * The code and text of every problem, for both transports: class-validator reports these from the
@@ -64,13 +64,13 @@ const RULES: RuleTable = {
   name: {
     required: [301, 'is required.'],
     type: [302, 'must be a string.'],
-    nul: NUL,
+    text: TEXT,
     range: [207, `must be between 1 and ${HUB_LIMITS.nameMaxLength} characters long.`],
   },
   description: {
     required: [301, 'is required.'],
     type: [302, 'must be a string.'],
-    nul: NUL,
+    text: TEXT,
     range: [207, `must be at most ${HUB_LIMITS.descriptionMaxLength} characters long.`],
   },
   closeDormantConversation: {
@@ -131,15 +131,23 @@ function CodePointLength(min: number, max: number, options: ValidationOptions): 
     });
 }
 
-/** PostgreSQL text cannot hold U+0000, and no client means to send it: refuse it as a wrong type. */
-function HasNoNul(options: ValidationOptions): PropertyDecorator {
+/** U+0000, or half of a surrogate pair without its other half. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused.
+const NOT_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * PostgreSQL text cannot hold U+0000, and UTF-8 cannot hold an unpaired surrogate (the driver
+ * would silently store U+FFFD instead, so what was read back would differ from what was
+ * answered): neither is text a client means to send, so both are refused as a wrong type.
+ */
+function IsStorableText(options: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
-      name: 'hasNoNul',
+      name: 'isStorableText',
       target: target.constructor,
       propertyName: propertyName as string,
       options,
-      validator: { validate: (value: unknown) => typeof value !== 'string' || !value.includes('\u0000') },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || !NOT_TEXT.test(value) },
     });
 }
 
@@ -147,13 +155,13 @@ function HasNoNul(options: ValidationOptions): PropertyDecorator {
 class HubPropertyRules {
   @ValidateIf(present('name'))
   @IsString(report('name', 'type'))
-  @HasNoNul(report('name', 'nul'))
+  @IsStorableText(report('name', 'text'))
   @CodePointLength(1, HUB_LIMITS.nameMaxLength, report('name', 'range'))
   name?: unknown;
 
   @ValidateIf(present('description'))
   @IsString(report('description', 'type'))
-  @HasNoNul(report('description', 'nul'))
+  @IsStorableText(report('description', 'text'))
   @CodePointLength(0, HUB_LIMITS.descriptionMaxLength, report('description', 'range'))
   description?: unknown;
 

@@ -11,8 +11,11 @@ import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
  */
 
 const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-/** Any string without U+0000 (PostgreSQL text cannot hold it). */
-const NO_NUL_PATTERN = '^[^\\u0000]*$';
+/**
+ * Storable text: no U+0000, no unpaired surrogate. Ajv compiles patterns with the `u` flag, under
+ * which a surrogate range matches only a half without its partner.
+ */
+const TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 const guid = { type: 'string', pattern: GUID_PATTERN, examples: ['3bc1e69f-c520-446f-ab2c-01751fd66a31'] } as const;
 
@@ -21,14 +24,14 @@ const hubProperties = {
     type: 'string',
     minLength: 1,
     maxLength: HUB_LIMITS.nameMaxLength,
-    pattern: NO_NUL_PATTERN,
+    pattern: TEXT_PATTERN,
     description: 'Unique hub name for the tenant (ignoring case); trimmed.',
     examples: ['Your New Cool Hub Name'],
   },
   description: {
     type: 'string',
     maxLength: HUB_LIMITS.descriptionMaxLength,
-    pattern: NO_NUL_PATTERN,
+    pattern: TEXT_PATTERN,
     description: 'Hub description; may be empty.',
     examples: ['This hub is cool'],
   },
@@ -217,7 +220,7 @@ function problemOf(error: FastifySchemaValidationError, part: string): Problem {
   const property =
     error.keyword === 'required' ? String(error.params.missingProperty) : error.instancePath.split('/')[1] ?? '';
   if (property === '') return { property: '', code: 300, detail: 'The request body must be a JSON object.' };
-  const kind = error.keyword === 'pattern' ? 'nul' : (KIND_OF_KEYWORD[error.keyword] ?? 'type');
+  const kind = error.keyword === 'pattern' ? 'text' : (KIND_OF_KEYWORD[error.keyword] ?? 'type');
   // Every keyword above has a rule for the properties that use it; 'type' is the safe reading otherwise.
   try {
     return problem(property, kind);

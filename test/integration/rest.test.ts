@@ -188,6 +188,7 @@ describe('every row of the error table', () => {
     ['a fractional closeDormantConversation', { ...SEED_BODY, closeDormantConversation: 1.5 }, [302]],
     ['a boolean description', { ...SEED_BODY, description: true }, [302]],
     ['a NUL in the name', { ...SEED_BODY, name: 'a\u0000b' }, [302]],
+    ['an unpaired surrogate in the description', { ...SEED_BODY, description: 'x\udfffy' }, [302]],
     ['four problems at once', { name: 42, closeDormantConversation: 9999, statusId: 1 }, [302, 301, 207, 206]],
   ])('when a create has %s, then 400 with codes %j', async (_case, body, codes) => {
     expect(codesOf(await rest(gateway, 'POST', HUBS, { token, body }), 400)).toEqual(codes);

@@ -36,6 +36,10 @@ describe('a new hub', () => {
     expect(hub).toMatchObject({ closeDormantConversation: 3650, statusId: 2002 });
   });
 
+  test('when text holds surrogate pairs (emoji), then it is valid text', () => {
+    expect(checkNewHub({ ...valid, description: '\ud83d\ude00 ok' }).description).toBe('😀 ok');
+  });
+
   test('when lengths are counted, then each Unicode code point counts once (emoji included)', () => {
     expect(checkNewHub({ ...valid, name: '😀'.repeat(100) }).name).toHaveLength(200);
     expect(problems(() => checkNewHub({ ...valid, name: '😀'.repeat(101) }))).toEqual(['name:207']);
@@ -53,6 +57,8 @@ describe('a new hub', () => {
     ['name with NUL', { ...valid, name: 'a\u0000b' }, ['name:302']],
     ['description 1001 characters', { ...valid, description: 'd'.repeat(1001) }, ['description:207']],
     ['description with NUL', { ...valid, description: '\u0000' }, ['description:302']],
+    ['name with an unpaired high surrogate', { ...valid, name: 'a\ud800b' }, ['name:302']],
+    ['description with an unpaired low surrogate', { ...valid, description: '\udc00' }, ['description:302']],
     ['closeDormantConversation negative', { ...valid, closeDormantConversation: -1 }, ['closeDormantConversation:207']],
     ['closeDormantConversation 3651', { ...valid, closeDormantConversation: 3651 }, ['closeDormantConversation:207']],
     ['closeDormantConversation 1.5', { ...valid, closeDormantConversation: 1.5 }, ['closeDormantConversation:302']],
