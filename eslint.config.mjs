@@ -8,7 +8,9 @@ const DOMAIN_FILES = [
   'src/hubs/hub.repository.ts',
   'src/hubs/hub.rules.ts',
   'src/hubs/hub.service.ts',
+  'src/idempotency/**/*.ts',
   'src/errors/**/*.ts',
+  'src/db/database-errors.ts',
   'src/auth/caller.ts',
   'src/common/**/*.ts',
 ];
