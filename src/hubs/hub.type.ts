@@ -9,7 +9,9 @@ export enum HubStatus {
 
 registerEnumType(HubStatus, { name: 'HubStatus', description: 'statusId 2000 (ACTIVE) or 2002 (PAUSED)' });
 
-@ObjectType('Hub', { description: 'A container of a messaging configuration, owned by one tenant.' })
+// simpleResolvers: these fields are plain properties; type-graphql need not wrap each one in its
+// middleware and validation machinery (50 hubs x 9 fields per page add up).
+@ObjectType('Hub', { description: 'A container of a messaging configuration, owned by one tenant.', simpleResolvers: true })
 export class HubObject {
   @Field(() => ID)
   hubId!: string;
@@ -40,7 +42,7 @@ export class HubObject {
   updatedAt!: Date;
 }
 
-@ObjectType('HubPage', { description: "One page of the tenant's hubs, oldest first." })
+@ObjectType('HubPage', { description: "One page of the tenant's hubs, oldest first.", simpleResolvers: true })
 export class HubPageObject {
   @Field(() => Int)
   pageNumber!: number;

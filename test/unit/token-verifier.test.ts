@@ -193,3 +193,28 @@ describe('token verifier, JWKS mode', () => {
     await expectUnauthenticated(verifier, bearer(await sign(claims, { kid: KID })));
   });
 });
+
+describe('remembered verifications', () => {
+  test('when a verified token is presented again, then it is accepted without verifying afresh', async () => {
+    const verifier = hs256Verifier();
+    const authorization = bearer(await sign({ tenantId: TENANT, scope: 'hubs:read' }));
+    const first = await verifier.verify(authorization);
+    expect(await verifier.verify(authorization)).toBe(first);
+  });
+
+  test('when a remembered token expires, then it is refused from that moment on', async () => {
+    const verifier = hs256Verifier();
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const authorization = bearer(await sign({ tenantId: TENANT, scope: 'hubs:read' }, { expiresAt }));
+    await expect(verifier.verify(authorization)).resolves.toMatchObject({ tenantId: TENANT });
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    await expectUnauthenticated(verifier, authorization);
+  });
+
+  test('when a token was refused, then it stays refused (failures are never remembered as successes)', async () => {
+    const verifier = hs256Verifier();
+    const forged = bearer(await sign({ tenantId: TENANT }, { key: secretKey('another-secret-of-at-least-32-bytes!') }));
+    await expectUnauthenticated(verifier, forged);
+    await expectUnauthenticated(verifier, forged);
+  });
+});
