@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../ormconfig';
 import { createTokenVerifier } from './auth/token-verifier';
@@ -9,8 +9,11 @@ import { migrateDatabase } from './db/migrations';
 import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { ServiceUnavailableError } from './errors/domain-error';
+import { registerApiDocs } from './http/api-docs';
 import { answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
+import { GatewayMetrics, registerMetricsRoute, type PoolCounts } from './http/metrics';
 import { createRateLimit } from './http/rate-limit';
+import { observeRequests, requestObserver } from './http/request-observation';
 import { registerRest } from './http/rest';
 import { HubRepository } from './hubs/hub.repository';
 import { HubService } from './hubs/hub.service';
@@ -33,6 +36,26 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface BuildOptions {
   /** Where JSON log lines go (stdout by default); tests read them from here. */
   readonly logStream?: { write(line: string): void };
+  /**
+   * Pre-filled as `Authorization: Bearer …` in the GraphQL playground. Only `src/main.ts` on the
+   * embedded default passes one (its dev token); never set it when the operator configured auth.
+   */
+  readonly playgroundToken?: string;
+}
+
+/** Levels at which the one line per request is written (it is an `info` line). */
+const REQUEST_LINE_LEVELS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
+
+/**
+ * JSON lines, to `logStream` when given, else to stdout; on a terminal (and no stream given) they
+ * go through pino-pretty in a worker thread instead, so a person can read them.
+ */
+function logOutput(logStream: BuildOptions['logStream']): object {
+  if (logStream !== undefined) return { stream: logStream };
+  if (process.stdout.isTTY) {
+    return { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } };
+  }
+  return {};
 }
 
 /** How long a request may wait for a database connection before the database counts as unavailable. */
@@ -49,17 +72,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // timeout, which a long migration must not be held to.
   if (config.migrationsRun) await migrateDatabase(url);
 
+  const metrics = new GatewayMetrics({
+    poolSize: config.databasePoolSize,
+    // Read on each scrape, when the data source below is up.
+    pool: () => (dataSource.driver as unknown as { master?: PoolCounts }).master,
+  });
+  const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel));
+
   const app = Fastify({
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+      ...logOutput(options.logStream),
     },
+    // Instead of Fastify's two lines per request, one line when the response is sent (observeRequests).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // The contract's own 503 (below) answers requests that arrive while closing.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
-    frameworkErrors: answerUnreadableUrl,
+    // Answered before any route or hook, so observed here.
+    frameworkErrors: (error, request, reply) => {
+      answerUnreadableUrl(error, request, reply);
+      observe(request, reply);
+    },
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -74,6 +110,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
   });
   await dataSource.initialize();
+
+  observeRequests(app, observe);
 
   let closing = false;
   app.decorateRequest('caller', null);
@@ -95,11 +133,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const hubService = new HubService(new HubRepository(dataSource, timeouts), idempotency);
   purgeExpiredKeysRegularly(app, idempotency);
   const verifier = createTokenVerifier(config.auth);
-  const rateLimit = await createRateLimit(app, config);
+  const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
 
   registerHealthRoutes(app, dataSource);
+  registerMetricsRoute(app, metrics);
   await registerRest(app, config, { hubService, verifier, rateLimit, timeoutMs: config.requestTimeoutMs });
-  const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit });
+  await registerApiDocs(app);
+  const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit, playgroundToken: options.playgroundToken });
   await app.ready();
 
   return {

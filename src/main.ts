@@ -38,8 +38,12 @@ async function main(): Promise<void> {
   }
 
   let gateway: Gateway;
+  let devToken: string | undefined;
   try {
-    gateway = await buildApp(config);
+    devToken = zeroConfig === undefined ? undefined : await mintDevToken(config, zeroConfig);
+    // The playground is pre-filled only on the embedded default's own dev secret, never with a
+    // token of auth the operator configured.
+    gateway = await buildApp(config, { playgroundToken: zeroConfig?.usesDevSecret === true ? devToken : undefined });
     await gateway.app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await zeroConfig?.embedded.stop();
@@ -47,7 +51,21 @@ async function main(): Promise<void> {
   }
 
   handleSignals(gateway, zeroConfig?.embedded);
-  await printBanner(gateway, config, zeroConfig);
+  printBanner(gateway, config, zeroConfig, devToken);
+}
+
+/** The printed token of the embedded default: the dev tenant, both scopes, 24 hours. */
+async function mintDevToken(config: Config, zeroConfig: ZeroConfigStart): Promise<string | undefined> {
+  if (config.auth.jwtSecret === undefined) return undefined;
+  return mintToken({
+    secret: config.auth.jwtSecret,
+    tenantId: zeroConfig.devState.tenantId,
+    tenantClaim: config.auth.tenantClaim,
+    scopes: [config.auth.scopeRead, config.auth.scopeWrite],
+    ttlSeconds: DEV_TOKEN_TTL_SECONDS,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
 }
 
 function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined): void {
@@ -70,7 +88,7 @@ function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined)
   process.once('SIGTERM', stop);
 }
 
-async function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroConfigStart | undefined): Promise<void> {
+function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroConfigStart | undefined, token: string | undefined): void {
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -78,22 +96,14 @@ async function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroCon
   const lines = [
     '',
     'Hubs gateway is up',
-    `  GraphQL:   ${base}/graphql`,
+    `  GraphQL:   ${base}/graphql (open it in a browser for the playground)`,
     `  REST:      ${base}/api/v1/hubs`,
+    `  API docs:  ${base}/api/docs`,
     `  Health:    ${base}/health/ready`,
   ];
   if (zeroConfig !== undefined) {
     lines.push(`  Database:  embedded PostgreSQL, data in .data/ (psql ${zeroConfig.config.databaseUrl})`);
-    if (config.auth.jwtSecret !== undefined) {
-      const token = await mintToken({
-        secret: config.auth.jwtSecret,
-        tenantId: zeroConfig.devState.tenantId,
-        tenantClaim: config.auth.tenantClaim,
-        scopes: [config.auth.scopeRead, config.auth.scopeWrite],
-        ttlSeconds: DEV_TOKEN_TTL_SECONDS,
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-      });
+    if (token !== undefined) {
       lines.push(
         `  Tenant:    ${zeroConfig.devState.tenantId} (dev)`,
         `  Token:     valid 24 h, scopes "${config.auth.scopeRead} ${config.auth.scopeWrite}" (npm run token for another)`,

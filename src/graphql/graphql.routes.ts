@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ContainerType } from 'type-graphql';
@@ -14,7 +14,10 @@ import { idempotencyKeyOf } from '../http/idempotency-key';
 import { GatewayContext } from './context';
 import { formatGraphQLError, isUnexpected } from './format-error';
 import { isIntrospectionOnly } from './introspection';
+import { jitGateway } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
+import { registerPlayground } from './playground';
+import { linkRequest, operationReport } from './operation-report';
 import { buildGatewaySchema } from './schema';
 import { transportStatus } from './transport-status';
 import { variableProblems } from './variable-problems';
@@ -24,6 +27,8 @@ export interface GraphQLDependencies {
   readonly hubService: HubService;
   readonly verifier: TokenVerifier;
   readonly rateLimit: AccessHook;
+  /** Pre-filled in the playground's headers editor; only the embedded default has one. */
+  readonly playgroundToken?: string;
 }
 
 /** Logs each unexpected error once, with the request id, before `formatError` masks it. */
@@ -60,7 +65,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   };
 
   const apollo = new ApolloServer<GatewayContext>({
-    schema: await buildGatewaySchema(),
+    gateway: jitGateway(await buildGatewaySchema()),
     introspection: deps.config.graphql.introspection,
     formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
@@ -74,18 +79,25 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     plugins: [
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
+      // No HTTP caching of GraphQL answers here; the cache-control plugin would still hook every field.
+      ApolloServerPluginCacheControlDisabled(),
       errorLogging,
       variableProblems,
       transportStatus,
       operationLimits({ maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES }),
+      // Last: it reads the errors as the plugins above leave them.
+      operationReport,
     ],
   });
   await apollo.start();
 
   const introspectionOpen = deps.config.graphql.introspection;
+  const servePlayground = registerPlayground(app, { endpoint: '/graphql', token: deps.playgroundToken });
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
+    // A browser opening the endpoint gets the playground, before any token is asked for.
+    onRequest: servePlayground,
     // preValidation: the body is parsed (introspection is recognised from it) and nothing has run yet.
     preValidation: accessHooks({
       verifier: deps.verifier,
@@ -96,7 +108,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       deps.config.requestTimeoutMs,
       fastifyApolloHandler(apollo, {
         context: async (request) =>
-          new GatewayContext(request.caller, request.id, request.log, container, idempotencyKeyOf(request)),
+          linkRequest(new GatewayContext(request.caller, request.id, request.log, container, idempotencyKeyOf(request)), request),
       }),
     ),
   });

@@ -11,6 +11,7 @@ import {
 import { ERROR_TABLE } from '../errors/error-table';
 import { domainErrorExtensions } from '../graphql/format-error';
 import { problem } from '../hubs/hub.rules';
+import { recordGraphQLError } from './request-observation';
 
 /** Hubster's error body (CONTRACT.md section 3): `status` equals the HTTP status, one entry per problem. */
 export interface HubsterErrorBody {
@@ -73,9 +74,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
-  const { httpStatus } = ERROR_TABLE[error.code];
+  const { httpStatus, graphqlCode } = ERROR_TABLE[error.code];
   if (isRetryable(error)) reply.header('retry-after', String(error.retryAfterSeconds));
   if (isGraphQLRequest(request)) {
+    recordGraphQLError(request, graphqlCode);
     return reply.code(httpStatus).send({ errors: [domainErrorExtensions(error)] });
   }
   return reply.code(httpStatus).send(hubsterErrorBody(error));

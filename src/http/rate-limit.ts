@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import type { Config } from '../config/config';
 import { RateLimitedError } from '../errors/domain-error';
 import type { AccessHook } from './access';
+import type { RateLimitKey } from './metrics';
 
 /**
  * RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per tenant, or per client IP when there is no
@@ -11,7 +12,12 @@ import type { AccessHook } from './access';
  * Retry-After). With REDIS_URL the counters live in Redis, so every instance shares one budget; if
  * Redis is unreachable the gateway keeps serving without limits rather than failing every request.
  */
-export async function createRateLimit(app: FastifyInstance, config: Config): Promise<AccessHook> {
+export async function createRateLimit(
+  app: FastifyInstance,
+  config: Config,
+  /** Told of each request refused with 429 (metrics). */
+  onRejected: (key: RateLimitKey) => void,
+): Promise<AccessHook> {
   const redis =
     config.redisUrl === undefined
       ? undefined
@@ -36,7 +42,10 @@ export async function createRateLimit(app: FastifyInstance, config: Config): Pro
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     keyGenerator: (request) => (request.caller === null ? `ip:${request.ip}` : `tenant:${request.caller.tenantId}`),
-    errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000))),
+    errorResponseBuilder: (request, context) => {
+      onRejected(request.caller === null ? 'ip' : 'tenant');
+      return new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000)));
+    },
   }) as AccessHook;
 }
 

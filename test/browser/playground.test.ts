@@ -1,0 +1,103 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expectSelfContained, launchBrowser, playground, screenshot, type Browser } from '../support/browser';
+import { graphql, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { cleanEnv, startMain, stopMain } from '../support/processes';
+
+/**
+ * GraphiQL in a real (Debian) chromium: the page, its npm assets, introspection and a query, all
+ * from the gateway itself; the browser has no network beyond it.
+ */
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+async function createHubs(url: string, token: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `mutation { createHub(input: {name: ${JSON.stringify(name)}, description: "from the browser test"}) { hubId } }` }),
+    });
+    expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+  }
+}
+
+/** Runs `{ hubs { total } }` from the query editor and waits for the result pane to show a total. */
+async function runHubsTotal(page: Page): Promise<string> {
+  await playground.paste(page, playground.queryEditor(page), '{ hubs { total } }');
+  await playground.run(page);
+  const result = playground.result(page);
+  await result.getByText('"total"').waitFor();
+  return result.innerText();
+}
+
+describe('the GraphQL playground in a browser', () => {
+  describe('on the embedded default (npm start with nothing configured)', () => {
+    let cwd: string;
+    beforeAll(async () => {
+      cwd = await mkdtemp(join(tmpdir(), 'hubs-playground-'));
+      // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
+      await chmod(cwd, 0o755);
+    });
+    afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+    test('when /graphql is opened, then GraphiQL comes with the printed dev token in its headers and runs { hubs { total } }', async () => {
+      const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+      const watched = await browser.open();
+      const { page } = watched;
+      try {
+        const token = started.token!;
+        await createHubs(started.graphqlUrl, token, ['Support', 'Sales']);
+
+        await page.goto(started.graphqlUrl);
+        await playground.headersEditor(page).filter({ hasText: `"Authorization": "Bearer ${token}"` }).waitFor();
+        const result = await runHubsTotal(page);
+        expect(result).toMatch(/"total":\s*2/);
+        await screenshot(page, 'playground.png');
+        expectSelfContained(watched, new URL(started.graphqlUrl).origin);
+      } finally {
+        await page.close();
+        expect(await stopMain(started)).toBe(0);
+      }
+    }, 120_000);
+  });
+
+  describe('on a gateway whose auth is configured', () => {
+    let gateway: TestGateway;
+    beforeAll(async () => {
+      gateway = await startGateway();
+    });
+    afterAll(() => gateway?.close());
+
+    test('when a token is pasted into the headers editor, then { hubs { total } } shows the tenant\'s total', async () => {
+      const token = await tokenFor(newTenant());
+      for (const name of ['One', 'Two', 'Three']) {
+        const created = await graphql(gateway, `mutation { createHub(input: {name: "${name}", description: "d"}) { hubId } }`, { token });
+        expect(created.body.errors).toBeUndefined();
+      }
+      const watched = await browser.open();
+      const { page } = watched;
+      try {
+        await page.goto(`${gateway.url}/graphql`);
+        // Nothing pre-filled: the schema still loads (anonymous introspection), so the editor knows `hubs`.
+        await playground.headersEditor(page).waitFor();
+        expect((await playground.headersEditor(page).innerText()).trim()).not.toContain('Authorization');
+        await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+        await page.getByText('HubPage', { exact: true }).waitFor();
+
+        await playground.paste(page, playground.headersEditor(page), JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2));
+        const result = await runHubsTotal(page);
+        expect(result).toMatch(/"total":\s*3/);
+        await screenshot(page, 'playground-configured.png');
+        expectSelfContained(watched, gateway.url);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
+  });
+});
