@@ -1,8 +1,8 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort } from '../../src/common/free-port';
 
 /**
  * A PostgreSQL cluster that belongs to one test file alone, for tests that stop and start the
@@ -136,18 +136,6 @@ function runProgram(file: string, args: string[], options: ExecFileOptions): Pro
       } else {
         resolve(String(stdout));
       }
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
     });
   });
 }
