@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PLAYGROUND_SCRIPT } from './playground.script';
+import { selfOnlyCsp } from '../http/csp';
 
 /** Where the playground's files are served; every one of them comes from an npm package or from here. */
 const PLAYGROUND_ASSET_PREFIX = '/graphql/assets/';
@@ -76,18 +77,7 @@ function playgroundAssets(): PlaygroundAssets {
  * Only what the page needs: its own origin for scripts, styles and the GraphQL endpoint, its inline
  * layout style by hash, and `data:` for the fonts and icons graphiql's stylesheet embeds.
  */
-export const PLAYGROUND_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  `style-src 'self' 'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`,
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const PLAYGROUND_CSP = selfOnlyCsp(PAGE_STYLE, "'none'");
 
 /** JSON inside `<script type="application/json">`: `<` escaped so no value can close the element. */
 const jsonForHtml = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { selfOnlyCsp } from './csp';
 
 export const API_DOCS_PREFIX = '/api/docs';
 
@@ -14,18 +14,7 @@ const LOGO_STYLE = '.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill
  * Swagger UI needs its own origin only: the bundle, styles and the document are served from the
  * package, `data:` covers its embedded images, and no validator badge calls out.
  */
-export const API_DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  `style-src 'self' 'sha256-${createHash('sha256').update(LOGO_STYLE).digest('base64')}'`,
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const API_DOCS_CSP = selfOnlyCsp(LOGO_STYLE, "'self'");
 
 /**
  * Swagger UI for the REST routes' OpenAPI document (the one `/api/v1/openapi.json` serves) at
