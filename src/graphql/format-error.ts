@@ -1,4 +1,4 @@
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, hubsterErrorCode, InvalidInputError, problemMessage, type Problem } from '../errors/domain-error';
 import { ERROR_TABLE } from '../errors/error-table';
@@ -58,13 +58,23 @@ const CLIENT_CODES = new Set([
 ]);
 CLIENT_CODES.delete(ERROR_TABLE.INTERNAL.graphqlCode);
 
+/**
+ * Apollo refuses a few requests (a persisted-query hash that does not match its query, an unknown
+ * persisted-query version) with HTTP 400 and no code at all; Apollo's generic code for a request
+ * it cannot serve is BAD_REQUEST.
+ */
+function isCodelessClientError(error: GraphQLError): boolean {
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return error.extensions?.code === undefined && typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /** True when the error was not raised on purpose and must be logged and masked. */
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) return false;
   // Parse, validation and variable errors of graphql-js and Apollo carry a client code; an
   // execution error such as a null in a non-null field carries none.
-  if (original instanceof GraphQLError) return !CLIENT_CODES.has(String(original.extensions.code ?? ''));
+  if (original instanceof GraphQLError) return !CLIENT_CODES.has(String(original.extensions?.code ?? '')) && !isCodelessClientError(original);
   return true;
 }
 
@@ -78,6 +88,9 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (original instanceof DomainError) {
     const { message, extensions } = domainErrorExtensions(original);
     return { message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  if (original instanceof GraphQLError && isCodelessClientError(original)) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.BAD_REQUEST } };
   }
   if (!isUnexpected(error)) return formatted;
   return {

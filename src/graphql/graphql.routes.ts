@@ -14,6 +14,7 @@ import { idempotencyKeyOf } from '../http/idempotency-key';
 import { GatewayContext } from './context';
 import { formatGraphQLError, isUnexpected } from './format-error';
 import { isIntrospectionOnly } from './introspection';
+import { KnownOperationTypesRule } from './known-operation-types';
 import { jitGateway } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { registerPlayground } from './playground';
@@ -74,6 +75,11 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     // A document of more tokens than this is refused before it is even parsed in full; the
     // standard introspection query has ~180 and a 100-alias query of full hubs ~1900.
     parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules: [KnownOperationTypesRule],
+    // Apollo's CSRF guard refuses GETs without a custom header. It exists for cookie-authenticated
+    // APIs: here the token travels only in Authorization, which no cross-site form, link or image
+    // can send, so a forged request is anonymous and can only introspect (CONTRACT.md section 4).
+    csrfPrevention: false,
     // Without introspection, "did you mean …?" suggestions would leak the schema bit by bit.
     hideSchemaDetailsFromClientErrors: !deps.config.graphql.introspection,
     plugins: [

@@ -8,6 +8,7 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 
 /**
@@ -49,6 +50,10 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
   };
 
   const executor: GatewayExecutor = async ({ document, operation, operationName, request, context }) => {
+    // No operation to run (several and no or an unknown operationName; the interface's type says
+    // this cannot happen, Apollo does it anyway): graphql-js words the error, and Apollo answers it
+    // as OPERATION_RESOLUTION_FAILURE with HTTP 400.
+    if ((operation as OperationDefinitionNode | undefined) === undefined) return execute({ schema, document, variableValues: request.variables, operationName: request.operationName });
     const coercion = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
     if (coercion.errors !== undefined) return { errors: coercion.errors };
     const query = compiledFor(document, operationName);

@@ -35,12 +35,16 @@ export function accessHooks(options: AccessOptions): AccessHook[] {
     } catch (error) {
       if (!(error instanceof UnauthenticatedError)) throw error;
       request.caller = null;
-      const anonymousAllowed = request.headers.authorization === undefined && options.allowAnonymous?.(request) === true;
-      request.authFailure = anonymousAllowed ? null : error;
+      request.authFailure = error;
     }
   };
+  // Whether an anonymous request may run is decided after the rate limit has counted it, so that
+  // reading its document is paid for by its IP's budget like any other request.
   const enforce: AccessHook = async (request) => {
-    if (request.authFailure !== null) throw request.authFailure;
+    if (request.authFailure !== null) {
+      const anonymousAllowed = request.headers.authorization === undefined && options.allowAnonymous?.(request) === true;
+      if (!anonymousAllowed) throw request.authFailure;
+    }
     if (options.permission !== undefined && request.caller !== null) requirePermission(request.caller, options.permission);
   };
   return [identify, options.rateLimit, enforce];

@@ -11,6 +11,7 @@ import {
 import { ERROR_TABLE } from '../errors/error-table';
 import { domainErrorExtensions } from '../graphql/format-error';
 import { problem } from '../hubs/hub.rules';
+import { graphqlResponseMediaType } from './media-type';
 import { recordGraphQLError } from './request-observation';
 
 /** Hubster's error body (CONTRACT.md section 3): `status` equals the HTTP status, one entry per problem. */
@@ -78,7 +79,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: D
   if (isRetryable(error)) reply.header('retry-after', String(error.retryAfterSeconds));
   if (isGraphQLRequest(request)) {
     recordGraphQLError(request, graphqlCode);
-    return reply.code(httpStatus).send({ errors: [domainErrorExtensions(error)] });
+    return reply
+      .code(httpStatus)
+      .type(graphqlResponseMediaType(request.headers.accept))
+      .send({ errors: [domainErrorExtensions(error)] });
   }
   return reply.code(httpStatus).send(hubsterErrorBody(error));
 }

@@ -1,5 +1,12 @@
 import { getIntrospectionQuery } from 'graphql';
-import { isIntrospectionOnly } from '../../src/graphql/introspection';
+import { isIntrospectionOnly, MAX_ANONYMOUS_TOKENS } from '../../src/graphql/introspection';
+
+/** `F0` spreads `F1` twice, `F1` spreads `F2` twice, … : 2^levels spreads when followed naively. */
+export function fragmentBomb(levels: number): string {
+  let document = 'query { ...F0 }\n';
+  for (let level = 0; level < levels; level++) document += `fragment F${level} on Query { __typename ...F${level + 1} ...F${level + 1} }\n`;
+  return `${document}fragment F${levels} on Query { __typename }\n`;
+}
 
 describe('an operation that may run without a token', () => {
   test.each([
@@ -26,5 +33,31 @@ describe('an operation that may run without a token', () => {
     ['absent', undefined],
   ])('when it is %s, then it needs a token', (_case, query) => {
     expect(isIntrospectionOnly(query)).toBe(false);
+  });
+});
+
+describe('what reading an anonymous document costs', () => {
+  test('when fragments spread fragments twice over 30 levels (2^30 spreads followed naively), then the verdict comes at once', () => {
+    const started = performance.now();
+    expect(isIntrospectionOnly(fragmentBomb(30))).toBe(true);
+    // Exponential work took minutes here; linear work takes well under a millisecond per level.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  test('when a document has more tokens than an anonymous one may, then it needs a token, however harmless', () => {
+    const fields = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    // Each aliased field is 3 tokens, plus the two braces.
+    expect(isIntrospectionOnly(fields(Math.floor((MAX_ANONYMOUS_TOKENS - 2) / 3)))).toBe(true);
+    expect(isIntrospectionOnly(fields(Math.floor((MAX_ANONYMOUS_TOKENS - 2) / 3) + 1))).toBe(false);
+  });
+
+  test('when introspection is nested deeper than any playground nests it, then it needs a token', () => {
+    const nested = (levels: number) => `{ __schema { types { ${'fields { type { '.repeat(levels)}name${' } }'.repeat(levels)} } } }`;
+    expect(isIntrospectionOnly(nested(10))).toBe(true);
+    expect(isIntrospectionOnly(nested(20))).toBe(false);
+  });
+
+  test('when a fragment is spread both at the root and inside itself, then the cycle needs a token', () => {
+    expect(isIntrospectionOnly('{ ...A ...A } fragment A on Query { __typename ...A }')).toBe(false);
   });
 });
