@@ -1,17 +1,21 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '../ormconfig';
+import { MIGRATIONS } from '../ormconfig';
 import { createTokenVerifier } from './auth/token-verifier';
+import { Deadline } from './common/deadline';
+import { Semaphore } from './common/semaphore';
 import type { Config } from './config/config';
+import { Database } from './db/database';
+import { HealthProbe } from './db/health-probe';
 import { migrateDatabase } from './db/migrations';
 import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { ServiceUnavailableError } from './errors/domain-error';
 import { registerApiDocs } from './http/api-docs';
 import { answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
-import { GatewayMetrics, registerMetricsRoute, type PoolCounts } from './http/metrics';
+import { registerDeadlines } from './http/deadline';
+import { GatewayMetrics, registerMetricsRoute } from './http/metrics';
 import { createRateLimit } from './http/rate-limit';
 import { observeRequests, requestObserver } from './http/request-observation';
 import { registerRest } from './http/rest';
@@ -22,7 +26,7 @@ import { IdempotencyRepository } from './idempotency/idempotency.repository';
 /** A built gateway: the Fastify app (for `listen` or `inject`) and how to stop everything it holds. */
 export interface Gateway {
   readonly app: FastifyInstance;
-  readonly dataSource: DataSource;
+  readonly database: Database;
   /** Stops taking requests, lets those in flight finish, then closes the database pool. */
   close(): Promise<void>;
 }
@@ -61,6 +65,22 @@ function logOutput(logStream: BuildOptions['logStream']): object {
 /** How long a request may wait for a database connection before the database counts as unavailable. */
 const CONNECT_TIMEOUT_MS = 2000;
 
+/** Headers that have not all arrived after this long are a stalled client (Node answers 408 and closes). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Idle keep-alive connections are closed after this long: above the 60 s idle timeout of common
+ * load balancers, so that the balancer, not the gateway, closes first (Fastify's own default).
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * Node's own whole-request timeout, a backstop behind the gateway's deadline (which answers in the
+ * contract's shape); Node checks it, and the headers timeout, once per this interval.
+ */
+const REQUEST_TIMEOUT_BACKSTOP_MS = 2000;
+const CONNECTIONS_CHECK_INTERVAL_MS = 1000;
+
 /**
  * Wires the whole gateway from its configuration. `config.databaseUrl` and one token key must be
  * resolved (`src/main.ts` does it for the embedded default).
@@ -72,11 +92,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // timeout, which a long migration must not be held to.
   if (config.migrationsRun) await migrateDatabase(url);
 
-  const metrics = new GatewayMetrics({
+  const database = new Database({
+    url,
     poolSize: config.databasePoolSize,
-    // Read on each scrape, when the data source below is up.
-    pool: () => (dataSource.driver as unknown as { master?: PoolCounts }).master,
+    statementTimeoutMs: config.requestTimeoutMs,
+    connectionWaitMs: Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
+    onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
   });
+  const metrics = new GatewayMetrics({ poolSize: config.databasePoolSize, pool: () => database.counts() });
   const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel));
 
   const app = Fastify({
@@ -90,6 +113,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: BODY_LIMIT_BYTES,
     // The contract's own 503 (below) answers requests that arrive while closing.
     return503OnClosing: false,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: config.requestTimeoutMs + REQUEST_TIMEOUT_BACKSTOP_MS,
+    http: {
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs),
+      connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
+    },
     routerOptions: { ignoreTrailingSlash: true },
     // Answered before any route or hook, so observed here.
     frameworkErrors: (error, request, reply) => {
@@ -102,14 +131,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
 
-  const dataSource = createDataSource({
+  const health = new HealthProbe(
     url,
-    poolSize: config.databasePoolSize,
-    statementTimeoutMs: config.requestTimeoutMs,
-    connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
-    onPoolError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
-  });
-  await dataSource.initialize();
+    MIGRATIONS.map((migration) => new migration().name),
+    Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
+  );
 
   observeRequests(app, observe);
 
@@ -123,28 +149,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       throw new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1);
     }
   });
+  registerDeadlines(app, config.requestTimeoutMs);
   app.addHook('onClose', async () => {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await Promise.all([database.close(), health.close()]);
   });
   registerErrorHandling(app);
 
-  const timeouts = { timeoutMs: config.requestTimeoutMs };
-  const idempotency = new IdempotencyRepository(dataSource, timeouts);
-  const hubService = new HubService(new HubRepository(dataSource, timeouts), idempotency);
+  const idempotency = new IdempotencyRepository(database, { timeoutMs: config.requestTimeoutMs });
+  const hubService = new HubService(new HubRepository(database), idempotency);
   purgeExpiredKeysRegularly(app, idempotency);
   const verifier = createTokenVerifier(config.auth);
   const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
 
-  registerHealthRoutes(app, dataSource);
+  registerHealthRoutes(app, health);
   registerMetricsRoute(app, metrics);
-  await registerRest(app, config, { hubService, verifier, rateLimit, timeoutMs: config.requestTimeoutMs });
+  await registerRest(app, config, { hubService, verifier, rateLimit });
   await registerApiDocs(app);
   const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit, playgroundToken: options.playgroundToken });
   await app.ready();
 
   return {
     app,
-    dataSource,
+    database,
     async close() {
       closing = true;
       // Through Apollo's drain plugin this closes Fastify: no new connections, requests in flight
@@ -157,10 +183,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 /** Expired idempotency keys are ignored anyway; deleting them hourly keeps the table small. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
+/** Housekeeping draws from a share of its own, never from a tenant's. */
+const HOUSEKEEPING = 'housekeeping';
+const PURGE_TIMEOUT_MS = 60_000;
+
 function purgeExpiredKeysRegularly(app: FastifyInstance, idempotency: IdempotencyRepository): void {
   const timer = setInterval(() => {
     idempotency
-      .purgeExpired()
+      .purgeExpired({ tenantId: HOUSEKEEPING, deadline: new Deadline(PURGE_TIMEOUT_MS), lane: new Semaphore(1) })
       .then((deleted) => app.log.debug({ deleted }, 'purged expired idempotency keys'))
       .catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired idempotency keys'));
   }, PURGE_INTERVAL_MS);

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ContainerType } from 'type-graphql';
 import { UnauthenticatedError, type Caller } from '../auth/caller';
+import type { RequestBudget } from '../db/database';
 
 /** What every resolver sees of the request. Built once per request, never mutated. */
 export class GatewayContext {
@@ -11,6 +12,8 @@ export class GatewayContext {
     readonly log: FastifyBaseLogger,
     /** This app's resolver instances (type-graphql's scoped container). */
     readonly container: ContainerType,
+    /** The operation's deadline and its lane of database connections, shared by all its fields. */
+    readonly budget: RequestBudget,
     /** The request's `Idempotency-Key` header, which `createHub` honours like REST's POST. */
     readonly idempotencyKey?: string,
   ) {}

@@ -9,7 +9,7 @@ import type { Config } from '../config/config';
 import { HubResolver } from '../hubs/hub.resolver';
 import type { HubService } from '../hubs/hub.service';
 import { accessHooks, type AccessHook } from '../http/access';
-import { withDeadline } from '../http/deadline';
+import { requestBudget, withDeadline } from '../http/deadline';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { GatewayContext } from './context';
 import { formatGraphQLError, isUnexpected } from './format-error';
@@ -46,6 +46,13 @@ const errorLogging: ApolloServerPlugin<GatewayContext> = {
 };
 
 const MAX_TOKENS = 5000;
+
+/**
+ * GraphQL resolves an operation's root query fields in parallel: at most this many of them hold a
+ * database connection at once, so 100 aliases of one costly field queue in their own operation
+ * instead of taking the whole pool (CONTRACT.md section 5, fairness).
+ */
+export const MAX_CONNECTIONS_PER_OPERATION = 2;
 
 function queryOf(request: FastifyRequest): unknown {
   const source = request.method === 'GET' ? request.query : request.body;
@@ -111,10 +118,19 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       allowAnonymous: (request) => introspectionOpen && isIntrospectionOnly(queryOf(request)),
     }),
     handler: withDeadline(
-      deps.config.requestTimeoutMs,
       fastifyApolloHandler(apollo, {
         context: async (request) =>
-          linkRequest(new GatewayContext(request.caller, request.id, request.log, container, idempotencyKeyOf(request)), request),
+          linkRequest(
+            new GatewayContext(
+              request.caller,
+              request.id,
+              request.log,
+              container,
+              requestBudget(request, MAX_CONNECTIONS_PER_OPERATION),
+              idempotencyKeyOf(request),
+            ),
+            request,
+          ),
       }),
     ),
   });

@@ -1,7 +1,5 @@
-import type { Pool, QueryResultRow } from 'pg';
-import type { DataSource, EntityManager, EntityMetadata } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { translateDatabaseError } from '../db/database-errors';
+import { getMetadataArgsStorage } from 'typeorm';
+import type { Database, Row, Statement, TenantWork, Transaction } from '../db/database';
 import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
 import type { HubChanges, NewHubProperties, PageRequest } from './hub.rules';
@@ -14,93 +12,76 @@ export interface HubPage {
   readonly total: number;
 }
 
-export interface HubRepositoryOptions {
-  /** The statement timeout of the pool, named in the 408 a cancelled statement becomes. */
-  readonly timeoutMs: number;
-}
-
-type Row = QueryResultRow;
-
 /**
  * The only place that speaks SQL for hubs and knows PostgreSQL's errors. Every statement filters by
- * tenant first, so each one is a single-tenant index lookup.
+ * the tenant of the work it does, so each one is a single-tenant index lookup.
  *
- * The statements are written once, from the TypeORM entity's metadata (the entity stays the one
- * definition of the table), and run as named statements on the data source's own pool: PostgreSQL
- * plans each once per connection, and no query builder or hydration runs per request.
+ * The statements are written once, from the TypeORM entity's decorators (the entity stays the one
+ * definition of the table), and run as named statements: PostgreSQL plans each once per
+ * connection, and no query builder or hydration runs per request.
  */
 export class HubRepository {
-  private readonly pool: Pool;
-  private readonly sql: HubStatements;
+  private readonly sql = new HubStatements();
 
-  constructor(
-    dataSource: DataSource,
-    private readonly options: HubRepositoryOptions,
-  ) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
-    this.sql = new HubStatements(dataSource.getMetadata(Hub));
-  }
+  constructor(private readonly database: Database) {}
 
-  /** Inside the caller's transaction when `manager` is given. */
-  async insert(tenantId: string, hubId: string, properties: NewHubProperties, manager?: EntityManager): Promise<Hub> {
-    const values = [tenantId, hubId, properties.name, properties.description, properties.closeDormantConversation, properties.statusId];
-    const rows = await this.run(
-      () =>
-        manager === undefined
-          ? this.query('hub_insert', this.sql.insert, values)
-          : (manager.query(this.sql.insert, values) as Promise<Row[]>),
+  /** Inside the caller's transaction when one is given. */
+  async insert(work: TenantWork, hubId: string, properties: NewHubProperties, transaction?: Transaction): Promise<Hub> {
+    const values = [work.tenantId, hubId, properties.name, properties.description, properties.closeDormantConversation, properties.statusId];
+    const statement = { name: 'hub_insert', text: this.sql.insert };
+    const rows = await nameTakenAs(
       properties.name,
+      transaction === undefined ? this.database.query(work, statement, values) : transaction.query(statement, values),
     );
     return this.sql.hydrate(rows[0] as Row);
   }
 
-  async findOne(tenantId: string, hubId: string): Promise<Hub | null> {
-    const rows = await this.run(() => this.query('hub_find_one', this.sql.findOne, [tenantId, hubId]));
+  async findOne(work: TenantWork, hubId: string): Promise<Hub | null> {
+    const rows = await this.database.query(work, { name: 'hub_find_one', text: this.sql.findOne }, [work.tenantId, hubId]);
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
   }
 
   /** The page and the tenant's total in one round trip. */
-  async findPage(tenantId: string, { pageNumber, pageSize }: PageRequest): Promise<HubPage> {
+  async findPage(work: TenantWork, { pageNumber, pageSize }: PageRequest): Promise<HubPage> {
     const offset = pageNumber * pageSize;
     // A page past any possible row is empty; this also keeps absurd offsets out of SQL.
-    const rows = await this.run(() =>
-      Number.isSafeInteger(offset)
-        ? this.query('hub_find_page', this.sql.findPage, [tenantId, pageSize, offset])
-        : this.query('hub_count', this.sql.count, [tenantId]),
-    );
+    const rows = Number.isSafeInteger(offset)
+      ? await this.database.query(work, { name: 'hub_find_page', text: this.sql.findPage }, [work.tenantId, pageSize, offset])
+      : await this.database.query(work, { name: 'hub_count', text: this.sql.count }, [work.tenantId]);
     const total = (rows[0]?.total as number | undefined) ?? 0;
     const hubs = rows.filter((row) => row[this.sql.idColumn] !== null && row[this.sql.idColumn] !== undefined).map((row) => this.sql.hydrate(row));
     return { hubs, total };
   }
 
   /** Changes only the given properties, in one statement; null when the hub does not exist. */
-  async update(tenantId: string, hubId: string, changes: HubChanges): Promise<Hub | null> {
-    const { name, text, values } = this.sql.update(changes);
-    const rows = await this.run(() => this.query(name, text, [tenantId, hubId, ...values]), changes.name);
+  async update(work: TenantWork, hubId: string, changes: HubChanges): Promise<Hub | null> {
+    const { statement, values } = this.sql.update(changes);
+    const rows = await nameTakenAs(changes.name, this.database.query(work, statement, [work.tenantId, hubId, ...values]));
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
   }
 
   /** Deletes and answers the deleted hub, in one statement; null when it did not exist. */
-  async delete(tenantId: string, hubId: string): Promise<Hub | null> {
-    const rows = await this.run(() => this.query('hub_delete', this.sql.delete, [tenantId, hubId]));
+  async delete(work: TenantWork, hubId: string): Promise<Hub | null> {
+    const rows = await this.database.query(work, { name: 'hub_delete', text: this.sql.delete }, [work.tenantId, hubId]);
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
-  }
-
-  private async query(name: string, text: string, values: unknown[]): Promise<Row[]> {
-    return (await this.pool.query({ name, text, values })).rows;
-  }
-
-  /** Runs one database call and puts its failure in the domain's terms. */
-  private async run<T>(work: () => Promise<T>, name?: string): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw translate(error, name, this.options.timeoutMs);
-    }
   }
 }
 
-/** The hub statements, derived once from the entity's metadata. */
+/**
+ * A unique violation of the name index is the domain's "name taken": the index, not a prior
+ * SELECT, decides, so two concurrent creates of one name give one hub and one clean error.
+ */
+async function nameTakenAs(name: string | undefined, running: Promise<Row[]>): Promise<Row[]> {
+  try {
+    return await running;
+  } catch (error) {
+    const driverError = error as { code?: string; constraint?: string };
+    if (driverError.code === UNIQUE_VIOLATION && driverError.constraint === HUB_NAME_UNIQUE_INDEX) throw new HubNameTakenError(name ?? '');
+    throw error;
+  }
+}
+
+/** The hub statements, derived once from the entity's decorators. */
 class HubStatements {
   readonly findOne: string;
   readonly findPage: string;
@@ -113,17 +94,26 @@ class HubStatements {
   private readonly returning: string;
   private readonly key: string;
   private readonly columns: ReadonlyArray<{ property: string; column: string }>;
-  private readonly updates = new Map<string, string>();
+  /** The quoted database column of a property. */
+  private readonly column: (property: keyof Hub) => string;
+  private readonly updates = new Map<string, Statement>();
 
-  constructor(private readonly metadata: EntityMetadata) {
+  constructor() {
+    const metadata = getMetadataArgsStorage();
+    const table = metadata.tables.find((candidate) => candidate.target === Hub);
+    if (table?.name === undefined) throw new Error('Hub is not a TypeORM entity with a table name');
+    // TypeORM's default naming: a column is called after its property unless it is given a name.
+    this.columns = metadata.columns
+      .filter((candidate) => candidate.target === Hub)
+      .map((candidate) => ({ property: candidate.propertyName, column: candidate.options.name ?? candidate.propertyName }));
     const column = (property: keyof Hub) => {
-      const found = metadata.findColumnWithPropertyName(property);
+      const found = this.columns.find((candidate) => candidate.property === property);
       if (found === undefined) throw new Error(`Hub has no column for '${property}'`);
-      return `"${found.databaseName}"`;
+      return `"${found.column}"`;
     };
-    this.columns = metadata.columns.map((c) => ({ property: c.propertyName, column: c.databaseName }));
-    this.idColumn = metadata.findColumnWithPropertyName('hubId')!.databaseName;
-    this.table = `"${metadata.tableName}"`;
+    this.column = column;
+    this.idColumn = column('hubId').slice(1, -1);
+    this.table = `"${table.name}"`;
     this.returning = this.columns.map((c) => `"${c.column}"`).join(', ');
     this.key = `${column('tenantId')} = $1 AND ${column('hubId')} = $2`;
     const tenant = `${column('tenantId')} = $1`;
@@ -144,17 +134,16 @@ class HubStatements {
   }
 
   /** An UPDATE of exactly the changed columns; one named statement per set of columns. */
-  update(changes: HubChanges): { name: string; text: string; values: unknown[] } {
+  update(changes: HubChanges): { statement: Statement; values: unknown[] } {
     const properties = Object.keys(changes).sort() as (keyof HubChanges)[];
     const name = `hub_update_${properties.join('_')}`;
-    let text = this.updates.get(name);
-    if (text === undefined) {
-      const set = properties.map((property, i) => `"${this.metadata.findColumnWithPropertyName(property)!.databaseName}" = $${i + 3}`);
-      const updatedAt = this.metadata.findColumnWithPropertyName('updatedAt')!.databaseName;
-      text = `UPDATE ${this.table} SET ${[...set, `"${updatedAt}" = now()`].join(', ')} WHERE ${this.key} RETURNING ${this.returning}`;
-      this.updates.set(name, text);
+    let statement = this.updates.get(name);
+    if (statement === undefined) {
+      const set = properties.map((property, i) => `${this.column(property)} = $${i + 3}`);
+      const text = `UPDATE ${this.table} SET ${[...set, `${this.column('updatedAt')} = now()`].join(', ')} WHERE ${this.key} RETURNING ${this.returning}`;
+      this.updates.set(name, (statement = { name, text }));
     }
-    return { name, text, values: properties.map((property) => changes[property]) };
+    return { statement, values: properties.map((property) => changes[property]) };
   }
 
   /** A row (database column names) as an entity. */
@@ -165,14 +154,3 @@ class HubStatements {
   }
 }
 
-/**
- * A unique violation of the name index is the domain's "name taken": the index, not a prior
- * SELECT, decides, so two concurrent creates of one name give one hub and one clean error.
- */
-function translate(error: unknown, name: string | undefined, timeoutMs: number): unknown {
-  const driverError = ((error as { driverError?: unknown }).driverError ?? error) as { code?: string; constraint?: string };
-  if (driverError.code === UNIQUE_VIOLATION && driverError.constraint === HUB_NAME_UNIQUE_INDEX) {
-    return new HubNameTakenError(name ?? '');
-  }
-  return translateDatabaseError(error, timeoutMs);
-}

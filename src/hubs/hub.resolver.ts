@@ -18,27 +18,27 @@ export class HubResolver {
 
   @Query(() => HubObject, { nullable: true, description: "Null when absent or another tenant's." })
   hub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub | null> {
-    return this.hubService.get(context.requireCaller(), hubId);
+    return this.hubService.get(context.requireCaller(), hubId, context.budget);
   }
 
   @Query(() => HubPageObject)
   hubs(@Args(() => HubsArgs) { pageNumber, pageSize }: HubsArgs, @Ctx() context: GatewayContext): Promise<HubPageResult> {
-    return this.hubService.list(context.requireCaller(), { pageNumber, pageSize });
+    return this.hubService.list(context.requireCaller(), { pageNumber, pageSize }, context.budget);
   }
 
   @Mutation(() => HubObject)
   createHub(@Arg('input', () => CreateHubInput) input: CreateHubInput, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.create(context.requireCaller(), toHubInput(input), { idempotencyKey: context.idempotencyKey });
+    return this.hubService.create(context.requireCaller(), toHubInput(input), context.budget, { idempotencyKey: context.idempotencyKey });
   }
 
   @Mutation(() => HubObject)
   updateHub(@Args(() => UpdateHubArgs) { hubId, input }: UpdateHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.update(context.requireCaller(), hubId, toHubInput(input));
+    return this.hubService.update(context.requireCaller(), hubId, toHubInput(input), context.budget);
   }
 
   @Mutation(() => HubObject, { description: 'Answers the deleted hub.' })
   deleteHub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.delete(context.requireCaller(), hubId);
+    return this.hubService.delete(context.requireCaller(), hubId, context.budget);
   }
 
   @FieldResolver(() => HubStatus)

@@ -1,9 +1,9 @@
 import Ajv from 'ajv';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Permission } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { accessHooks, type AccessHook } from '../http/access';
-import { withDeadline } from '../http/deadline';
+import { requestBudget, withDeadline } from '../http/deadline';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { HubNotFoundError } from './hub.errors';
 import { toHubPageResponse, toHubResponse } from './hub.mapper';
@@ -22,8 +22,10 @@ export interface HubRoutesDependencies {
   readonly hubService: HubService;
   readonly verifier: TokenVerifier;
   readonly rateLimit: AccessHook;
-  readonly timeoutMs: number;
 }
+
+/** A REST request runs its statements one after the other: one connection at a time is all it needs. */
+const REST_CONNECTIONS = 1;
 
 type HubIdParams = { hubId: string };
 type PageQuery = { pageNumber?: number; pageSize?: number };
@@ -48,32 +50,43 @@ export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencie
 
   const callerMay = (permission: Permission) =>
     accessHooks({ verifier: deps.verifier, rateLimit: deps.rateLimit, permission });
-  const timeoutMs = deps.timeoutMs;
+  const budget = (request: FastifyRequest) => requestBudget(request, REST_CONNECTIONS);
 
-  app.post<{ Body: HubInput }>('/api/v1/hubs', { schema: createHubSchema, onRequest: callerMay('write') }, withDeadline<{ Body: HubInput }>(timeoutMs, async (request) =>
-    toHubResponse(await hubService.create(request.caller!, request.body, { idempotencyKey: idempotencyKeyOf(request) })),
-  ));
+  app.post<{ Body: HubInput }>(
+    '/api/v1/hubs',
+    { schema: createHubSchema, onRequest: callerMay('write') },
+    withDeadline<{ Body: HubInput }>(async (request) =>
+      toHubResponse(await hubService.create(request.caller!, request.body, budget(request), { idempotencyKey: idempotencyKeyOf(request) })),
+    ),
+  );
 
   app.put<{ Params: HubIdParams; Body: HubInput }>(
     '/api/v1/hubs/:hubId',
     { schema: updateHubSchema, onRequest: callerMay('write') },
-    withDeadline<{ Params: HubIdParams; Body: HubInput }>(timeoutMs, async (request) => toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body))),
+    withDeadline<{ Params: HubIdParams; Body: HubInput }>(async (request) =>
+      toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body, budget(request))),
+    ),
   );
 
   app.delete<{ Params: HubIdParams }>(
     '/api/v1/hubs/:hubId',
     { schema: deleteHubSchema, onRequest: callerMay('write') },
-    withDeadline<{ Params: HubIdParams }>(timeoutMs, async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId))),
+    withDeadline<{ Params: HubIdParams }>(async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId, budget(request)))),
   );
 
-  app.get<{ Params: HubIdParams }>('/api/v1/hubs/:hubId', { schema: getHubSchema, onRequest: callerMay('read') }, withDeadline<{ Params: HubIdParams }>(timeoutMs, async (request) => {
-    const hub = await hubService.get(request.caller!, request.params.hubId);
-    if (hub === null) throw new HubNotFoundError(request.params.hubId);
-    return toHubResponse(hub);
-  }));
+  app.get<{ Params: HubIdParams }>(
+    '/api/v1/hubs/:hubId',
+    { schema: getHubSchema, onRequest: callerMay('read') },
+    withDeadline<{ Params: HubIdParams }>(async (request) => {
+      const hub = await hubService.get(request.caller!, request.params.hubId, budget(request));
+      if (hub === null) throw new HubNotFoundError(request.params.hubId);
+      return toHubResponse(hub);
+    }),
+  );
 
-  app.get<{ Querystring: PageQuery }>('/api/v1/hubs', { schema: listHubsSchema, onRequest: callerMay('read') }, withDeadline<{ Querystring: PageQuery }>(timeoutMs, async (request) =>
-    toHubPageResponse(await hubService.list(request.caller!, request.query)),
-  ));
+  app.get<{ Querystring: PageQuery }>(
+    '/api/v1/hubs',
+    { schema: listHubsSchema, onRequest: callerMay('read') },
+    withDeadline<{ Querystring: PageQuery }>(async (request) => toHubPageResponse(await hubService.list(request.caller!, request.query, budget(request)))),
+  );
 }
-

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { requirePermission, type Caller } from '../auth/caller';
+import { Deadline } from '../common/deadline';
+import { Semaphore } from '../common/semaphore';
+import type { RequestBudget, TenantWork } from '../db/database';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import type { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
@@ -26,7 +29,8 @@ export interface HubPageResult extends PageRequest {
 
 /**
  * Every hub use case, for every transport. Each method checks the caller's scope, applies the
- * contract's rules and works only inside the caller's tenant.
+ * contract's rules and works only inside the caller's tenant, within the request's budget (its
+ * deadline and its lane of database connections).
  */
 export class HubService {
   constructor(
@@ -38,78 +42,90 @@ export class HubService {
    * Creates a hub. With an `idempotencyKey`, a retry of the same create within 24 hours gets the
    * first answer again and creates nothing (CONTRACT.md section 3).
    */
-  async create(caller: Caller, input: HubInput, options: { idempotencyKey?: string } = {}): Promise<Hub> {
+  async create(caller: Caller, input: HubInput, budget: RequestBudget, options: { idempotencyKey?: string } = {}): Promise<Hub> {
     requirePermission(caller, 'write');
     const properties = checkNewHub(input);
-    if (options.idempotencyKey === undefined) return this.repository.insert(caller.tenantId, randomUUID(), properties);
-    return this.createOnce(caller.tenantId, checkIdempotencyKey(options.idempotencyKey), properties);
+    const work = tenantWork(caller, budget);
+    if (options.idempotencyKey === undefined) return this.repository.insert(work, randomUUID(), properties);
+    return this.createOnce(work, checkIdempotencyKey(options.idempotencyKey), properties);
   }
 
   /**
    * The key is claimed (and committed) first, so a concurrent retry sees it in progress (409);
    * the hub and the recorded answer are then written in one transaction, so an answered create
    * is never lost and a crash leaves no answer without its hub. A name already taken is an answer
-   * too; anything else frees the key for a retry.
+   * too; anything else (a deadline included) frees the key for a retry.
    */
-  private async createOnce(tenantId: string, key: string, properties: NewHubProperties): Promise<Hub> {
+  private async createOnce(work: TenantWork, key: string, properties: NewHubProperties): Promise<Hub> {
     const requestHash = fingerprint([properties.name, properties.description, properties.closeDormantConversation, properties.statusId]);
-    const claim = await this.idempotency.claim(tenantId, key, requestHash);
+    const claim = await this.idempotency.claim(work, key, requestHash);
     if (!claim.claimed) {
       if (claim.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
       if (claim.outcome === null) throw new IdempotencyInProgressError();
       return replay(claim.outcome as CreateOutcome);
     }
     try {
-      return await this.idempotency.transaction(async (manager) => {
-        const hub = await this.repository.insert(tenantId, randomUUID(), properties, manager);
-        await this.idempotency.complete(tenantId, key, { hub } satisfies CreateOutcome, manager);
+      return await this.idempotency.transaction(work, async (transaction) => {
+        const hub = await this.repository.insert(work, randomUUID(), properties, transaction);
+        await this.idempotency.complete(work, key, { hub } satisfies CreateOutcome, transaction);
         return hub;
       });
     } catch (error) {
       if (error instanceof HubNameTakenError) {
-        await this.idempotency.complete(tenantId, key, { nameTaken: error.hubName } satisfies CreateOutcome);
+        await this.idempotency.complete(work, key, { nameTaken: error.hubName } satisfies CreateOutcome);
       } else {
-        await this.idempotency.release(tenantId, key).catch(() => undefined);
+        // Also past the deadline: a key left claimed would answer 409 to every retry for a while.
+        await this.idempotency.release(cleanupWork(work), key).catch(() => undefined);
       }
       throw error;
     }
   }
 
   /** Changes only the properties present in `input`; absent ones keep their value. */
-  async update(caller: Caller, hubId: unknown, input: HubInput): Promise<Hub> {
+  async update(caller: Caller, hubId: unknown, input: HubInput, budget: RequestBudget): Promise<Hub> {
     requirePermission(caller, 'write');
     const id = checkHubId(hubId);
     const changes = checkHubChanges(input);
-    const hub =
-      Object.keys(changes).length === 0
-        ? await this.repository.findOne(caller.tenantId, id)
-        : await this.repository.update(caller.tenantId, id, changes);
+    const work = tenantWork(caller, budget);
+    const hub = Object.keys(changes).length === 0 ? await this.repository.findOne(work, id) : await this.repository.update(work, id, changes);
     if (hub === null) throw new HubNotFoundError(id);
     return hub;
   }
 
   /** Deletes the hub and answers it as it was. */
-  async delete(caller: Caller, hubId: unknown): Promise<Hub> {
+  async delete(caller: Caller, hubId: unknown, budget: RequestBudget): Promise<Hub> {
     requirePermission(caller, 'write');
     const id = checkHubId(hubId);
-    const hub = await this.repository.delete(caller.tenantId, id);
+    const hub = await this.repository.delete(tenantWork(caller, budget), id);
     if (hub === null) throw new HubNotFoundError(id);
     return hub;
   }
 
   /** The hub, or null when it does not exist in the caller's tenant. */
-  async get(caller: Caller, hubId: unknown): Promise<Hub | null> {
+  async get(caller: Caller, hubId: unknown, budget: RequestBudget): Promise<Hub | null> {
     requirePermission(caller, 'read');
-    return this.repository.findOne(caller.tenantId, checkHubId(hubId));
+    return this.repository.findOne(tenantWork(caller, budget), checkHubId(hubId));
   }
 
   /** One page of the tenant's hubs, oldest first, with the tenant's total. */
-  async list(caller: Caller, request: { pageNumber?: unknown; pageSize?: unknown }): Promise<HubPageResult> {
+  async list(caller: Caller, request: { pageNumber?: unknown; pageSize?: unknown }, budget: RequestBudget): Promise<HubPageResult> {
     requirePermission(caller, 'read');
     const page = checkPageRequest(request);
-    const { hubs, total }: HubPage = await this.repository.findPage(caller.tenantId, page);
+    const { hubs, total }: HubPage = await this.repository.findPage(tenantWork(caller, budget), page);
     return { ...page, total, results: hubs };
   }
+}
+
+/** The request's budget, drawn from the caller's tenant's share of the database. */
+function tenantWork(caller: Caller, budget: RequestBudget): TenantWork {
+  return { tenantId: caller.tenantId, deadline: budget.deadline, lane: budget.lane };
+}
+
+/** Clean-up that must run even when the request's own deadline has passed; it stays brief. */
+const CLEANUP_TIMEOUT_MS = 2000;
+
+function cleanupWork(work: TenantWork): TenantWork {
+  return { tenantId: work.tenantId, deadline: new Deadline(CLEANUP_TIMEOUT_MS), lane: new Semaphore(1) };
 }
 
 /** The answer of a keyed create, as stored with its key (JSON). */

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { RawConnection, requestHead, sleep } from '../support/raw-http';
 
 /** Holds a row lock on a hub from outside the gateway, so that writes to it must wait. */
 async function lockHub(tenantId: string, hubId: string): Promise<Client> {
@@ -110,5 +111,158 @@ describe('waiting for a database connection', () => {
       await locker.end().catch(() => undefined);
       await gateway.close();
     }
+  });
+});
+
+/**
+ * The deadline counts from arrival and covers the upload (CONTRACT.md section 5): a statement that
+ * starts late gets only what is left, and a request answered 408 has changed nothing.
+ */
+describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 1000)', () => {
+  const TIMEOUT_MS = 1000;
+  /** The body arrives this late, so the statement starts with little of the deadline left. */
+  const BODY_DELAY_MS = 600;
+  /** The outside lock is released after the deadline, but before the statement's own timeout would have run out. */
+  const RELEASE_AFTER_MS = 1400;
+  let gateway: TestGateway;
+  let tenantId: string;
+  let token: string;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+  });
+  afterAll(() => gateway.close());
+  beforeEach(async () => {
+    tenantId = newTenant();
+    token = await tokenFor(tenantId);
+  });
+
+  /** Sends the request head now and its body `BODY_DELAY_MS` later; resolves with the raw connection once the server closed it or answered. */
+  async function lateBody(method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawConnection> {
+    const text = JSON.stringify(body);
+    const connection = new RawConnection(gateway.url);
+    connection.write(requestHead(method, path, { authorization: `Bearer ${token}`, ...headers }, Buffer.byteLength(text)));
+    await sleep(BODY_DELAY_MS);
+    connection.write(text);
+    return connection;
+  }
+
+  async function answered(connection: RawConnection): Promise<number | undefined> {
+    for (let waited = 0; waited < 5000 && connection.responses().length === 0; waited += 20) await sleep(20);
+    return connection.responses()[0]?.status;
+  }
+
+  test('when a PUT whose body came late waits on a lock past the deadline, then it is answered 408 and never applied', async () => {
+    const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Late', description: 'before' } })).body;
+    const locker = await lockHub(tenantId, hubId);
+    const started = performance.now();
+    try {
+      const connection = await lateBody('PUT', `/api/v1/hubs/${hubId}`, { description: 'after' });
+      expect(await answered(connection)).toBe(408);
+      connection.destroy();
+      await sleep(Math.max(0, RELEASE_AFTER_MS - (performance.now() - started)));
+    } finally {
+      await release(locker);
+    }
+    await sleep(200);
+    expect((await rest(gateway, 'GET', `/api/v1/hubs/${hubId}`, { token })).body).toMatchObject({ description: 'before' });
+  });
+
+  test.each([
+    ['without an Idempotency-Key', {}],
+    ['with an Idempotency-Key (a transaction)', { 'idempotency-key': 'late-create' }],
+  ])('when a POST (%s) waits past the deadline on an uncommitted hub of the same name, then it is answered 408 and creates nothing', async (_case, headers) => {
+    const rival = new Client({ connectionString: databaseUrl() });
+    await rival.connect();
+    await rival.query('BEGIN');
+    await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), 'Race', 'race', '')`, [tenantId]).catch(async () => {
+      await rival.query('ROLLBACK');
+      await rival.query('BEGIN');
+      await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, description) VALUES ($1, gen_random_uuid(), 'Race', '')`, [tenantId]);
+    });
+    const started = performance.now();
+    try {
+      const connection = await lateBody('POST', '/api/v1/hubs', { name: 'Race', description: 'mine' }, headers);
+      expect(await answered(connection)).toBe(408);
+      connection.destroy();
+      await sleep(Math.max(0, RELEASE_AFTER_MS - (performance.now() - started)));
+    } finally {
+      // The rival gives up: had the gateway's INSERT still been waiting, it would now go through.
+      await rival.query('ROLLBACK');
+      await rival.end();
+    }
+    await sleep(200);
+    expect((await rest(gateway, 'GET', '/api/v1/hubs', { token })).body).toMatchObject({ total: 0 });
+  });
+
+  test('when an idempotent create was answered 408, then its key is free again and a retry creates the hub', async () => {
+    const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Blocker', description: '' } })).body;
+    // The create's transaction must wait for this lock on the tenant's only other hub name.
+    const rival = new Client({ connectionString: databaseUrl() });
+    await rival.connect();
+    await rival.query('BEGIN');
+    await rival.query('UPDATE hubs SET name = $3 WHERE tenant_id = $1 AND hub_id = $2', [tenantId, hubId, 'Retry']);
+    try {
+      const first = await rest(gateway, 'POST', '/api/v1/hubs', { token, headers: { 'idempotency-key': 'retry-me' }, body: { name: 'Retry', description: '' } });
+      expect(first.status).toBe(408);
+    } finally {
+      await rival.query('ROLLBACK');
+      await rival.end();
+    }
+    const retry = await rest(gateway, 'POST', '/api/v1/hubs', { token, headers: { 'idempotency-key': 'retry-me' }, body: { name: 'Retry', description: '' } });
+    expect(retry).toMatchObject({ status: 200, body: { name: 'Retry' } });
+  });
+});
+
+describe('slow uploads (REQUEST_TIMEOUT_MS = 1000)', () => {
+  let gateway: TestGateway;
+  let token: string;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ REQUEST_TIMEOUT_MS: '1000' });
+    token = await tokenFor(newTenant());
+  });
+  afterAll(() => gateway.close());
+
+  test('when a body drips one byte at a time past the deadline, then 408 in Hubster\'s shape near the deadline, and the connection is closed', async () => {
+    const body = JSON.stringify({ name: 'Drip', description: 'x'.repeat(100) });
+    const connection = new RawConnection(gateway.url);
+    connection.write(requestHead('POST', '/api/v1/hubs', { authorization: `Bearer ${token}` }, Buffer.byteLength(body)));
+    void connection.drip(body, 100);
+    expect(await connection.closedWithin(4000)).toBe(true);
+    const [response] = connection.responses();
+    expect(response?.status).toBe(408);
+    expect(response?.head).toContain('connection: close');
+    expect(JSON.parse(response!.body)).toEqual({ status: 408, errors: [{ code: 108, description: expect.stringContaining('PRT000108') }] });
+    expect(connection.closedAfterMs).toBeGreaterThan(900);
+    expect(connection.closedAfterMs).toBeLessThan(3000);
+    expect((await rest(gateway, 'GET', '/api/v1/hubs', { token })).body).toMatchObject({ total: 0 });
+  });
+
+  test('when a GraphQL body drips past the deadline, then 408 in GraphQL\'s shape, and the connection is closed', async () => {
+    const body = JSON.stringify({ query: '{ hubs { total } }' });
+    const connection = new RawConnection(gateway.url);
+    connection.write(requestHead('POST', '/graphql', { authorization: `Bearer ${token}` }, Buffer.byteLength(body)));
+    void connection.drip(body, 100);
+    expect(await connection.closedWithin(4000)).toBe(true);
+    const [response] = connection.responses();
+    expect(response?.status).toBe(408);
+    expect(JSON.parse(response!.body)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'TIMEOUT', errorCode: 'PRT000108' } })] });
+  });
+
+  test('when a request without a token keeps dripping its body after the 401, then the connection is closed instead of read on', async () => {
+    const body = JSON.stringify({ name: 'Nobody', description: 'x'.repeat(200) });
+    const connection = new RawConnection(gateway.url);
+    connection.write(requestHead('POST', '/api/v1/hubs', {}, Buffer.byteLength(body)));
+    void connection.drip(body, 50);
+    expect(await connection.closedWithin(1500)).toBe(true);
+    expect(connection.responses().map((response) => response.status)).toEqual([401]);
+  });
+
+  test('when a client stalls in the middle of its headers, then the connection is closed', async () => {
+    const connection = new RawConnection(gateway.url);
+    connection.write('GET /api/v1/hubs HTTP/1.1\r\nHost: gateway\r\nAuthori');
+    // The headers timeout is the deadline here (1 s); Node checks it once a second.
+    expect(await connection.closedWithin(4000)).toBe(true);
   });
 });

@@ -293,7 +293,7 @@ describe('request ids and unexpected errors', () => {
     const logs = new LogCapture();
     const broken = await startGateway({ LOG_LEVEL: 'error' }, { logStream: logs });
     // A pool that is gone is a failure no client can cause or fix.
-    await broken.dataSource.destroy();
+    await broken.database.close();
     const result = await graphql(broken, '{ hubs { total } }', { token, headers: { 'x-request-id': 'req-broken-1' } });
     const error = onlyError(result);
     expect(error.message).toBe('Internal server error.');

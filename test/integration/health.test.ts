@@ -1,4 +1,5 @@
-import { runMigrations } from '../../src/db/migrations';
+import { freePort } from '../../src/common/free-port';
+import { migrateDatabase } from '../../src/db/migrations';
 import { startGateway, type TestGateway } from '../support/gateway';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 
@@ -22,7 +23,7 @@ describe('health routes', () => {
         status: 503,
         body: { status: 'unavailable', database: 'up', migrations: 'pending' },
       });
-      await runMigrations(gateway.dataSource);
+      await migrateDatabase(scratch.url);
       expect(await get(gateway, '/health/ready')).toEqual({
         status: 200,
         body: { status: 'ok', database: 'up', migrations: 'applied' },
@@ -42,8 +43,8 @@ describe('health routes', () => {
   });
 
   test('when the database cannot be reached, then ready is 503 while live stays 200', async () => {
-    const gateway = await startGateway();
-    await gateway.dataSource.destroy();
+    // Nothing listens there: the gateway starts (it connects on demand) and finds no database.
+    const gateway = await startGateway({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` });
     try {
       expect(await get(gateway, '/health/ready')).toEqual({ status: 503, body: { status: 'unavailable', database: 'down' } });
       expect((await get(gateway, '/health/live')).status).toBe(200);

@@ -1,24 +1,23 @@
 import 'reflect-metadata';
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
 import { ForbiddenError, type Caller, type Permission } from '../../src/auth/caller';
 import { InvalidInputError } from '../../src/errors/domain-error';
 import { HubNameTakenError, HubNotFoundError } from '../../src/hubs/hub.errors';
 import { HubRepository } from '../../src/hubs/hub.repository';
 import { HubService } from '../../src/hubs/hub.service';
 import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
-import { databaseUrl, newTenant } from '../support/gateway';
+import type { Database } from '../../src/db/database';
+import { sql, testBudget as budget, testDatabase } from '../support/database';
+import { newTenant } from '../support/gateway';
 
-let dataSource: DataSource;
+let database: Database;
 let service: HubService;
 
-beforeAll(async () => {
-  dataSource = createDataSource({ url: databaseUrl(), poolSize: 25 });
-  await dataSource.initialize();
-  service = new HubService(new HubRepository(dataSource, { timeoutMs: 10_000 }), new IdempotencyRepository(dataSource, { timeoutMs: 10_000 }));
+beforeAll(() => {
+  database = testDatabase(25);
+  service = new HubService(new HubRepository(database), new IdempotencyRepository(database, { timeoutMs: 10_000 }));
 });
 
-afterAll(() => dataSource.destroy());
+afterAll(() => database.close());
 
 const callerOf = (tenantId = newTenant(), permissions: Permission[] = ['read', 'write']): Caller => ({
   tenantId,
@@ -30,7 +29,7 @@ const hub = (name: string, extra: Record<string, unknown> = {}) => ({ name, desc
 describe('creating a hub', () => {
   test('when valid, then it is stored in the caller tenant with defaults and timestamps', async () => {
     const caller = callerOf();
-    const created = await service.create(caller, { name: '  Support  ', description: 'about Support' });
+    const created = await service.create(caller, { name: '  Support  ', description: 'about Support' }, budget());
     expect(created).toMatchObject({
       tenantId: caller.tenantId,
       name: 'Support',
@@ -40,51 +39,51 @@ describe('creating a hub', () => {
     });
     expect(created.hubId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.createdAt).toBeInstanceOf(Date);
-    expect(await service.get(caller, created.hubId)).toEqual(created);
+    expect(await service.get(caller, created.hubId, budget())).toEqual(created);
   });
 
   test('when the name exists in the tenant in another case, then it is taken', async () => {
     const caller = callerOf();
-    await service.create(caller, hub('École Support'));
-    await expect(service.create(caller, hub(' ÉCOLE support '))).rejects.toBeInstanceOf(HubNameTakenError);
+    await service.create(caller, hub('École Support'), budget());
+    await expect(service.create(caller, hub(' ÉCOLE support '), budget())).rejects.toBeInstanceOf(HubNameTakenError);
   });
 
   test('when the name exists in another tenant, then it is free', async () => {
-    await service.create(callerOf(), hub('Shared name'));
-    await expect(service.create(callerOf(), hub('Shared name'))).resolves.toMatchObject({ name: 'Shared name' });
+    await service.create(callerOf(), hub('Shared name'), budget());
+    await expect(service.create(callerOf(), hub('Shared name'), budget())).resolves.toMatchObject({ name: 'Shared name' });
   });
 
   test('when 20 creates of one name race, then exactly one hub exists and the others are told the name is taken', async () => {
     const caller = callerOf();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.create(caller, hub('Race'))));
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => service.create(caller, hub('Race'), budget())));
     const created = results.filter((result) => result.status === 'fulfilled');
     const refused = results.filter((result) => result.status === 'rejected');
     expect(created).toHaveLength(1);
     expect(refused.map((result) => (result as PromiseRejectedResult).reason)).toEqual(
       Array.from({ length: 19 }, () => expect.any(HubNameTakenError)),
     );
-    expect((await service.list(caller, {})).total).toBe(1);
+    expect((await service.list(caller, {}, budget())).total).toBe(1);
   });
 
   test('when hostile strings are sent, then they are stored verbatim', async () => {
     const caller = callerOf();
     const name = `Robert'); DROP TABLE hubs;-- <script>alert(1)</script> 😀`;
-    const created = await service.create(caller, hub(name, { description: '\\x00 %s ${}' }));
-    expect(await service.get(caller, created.hubId)).toMatchObject({ name, description: '\\x00 %s ${}' });
+    const created = await service.create(caller, hub(name, { description: '\\x00 %s ${}' }), budget());
+    expect(await service.get(caller, created.hubId, budget())).toMatchObject({ name, description: '\\x00 %s ${}' });
   });
 
   test('when the input breaks rules, then nothing is stored', async () => {
     const caller = callerOf();
-    await expect(service.create(caller, { name: 'x' })).rejects.toBeInstanceOf(InvalidInputError);
-    expect((await service.list(caller, {})).total).toBe(0);
+    await expect(service.create(caller, { name: 'x' }, budget())).rejects.toBeInstanceOf(InvalidInputError);
+    expect((await service.list(caller, {}, budget())).total).toBe(0);
   });
 });
 
 describe('updating a hub', () => {
   test('when some properties are given, then only they change and updatedAt moves', async () => {
     const caller = callerOf();
-    const created = await service.create(caller, hub('Before', { closeDormantConversation: 30, statusId: 2002 }));
-    const updated = await service.update(caller, created.hubId, { description: 'after' });
+    const created = await service.create(caller, hub('Before', { closeDormantConversation: 30, statusId: 2002 }), budget());
+    const updated = await service.update(caller, created.hubId, { description: 'after' }, budget());
     expect(updated).toMatchObject({ name: 'Before', description: 'after', closeDormantConversation: 30, statusId: 2002 });
     expect(updated.createdAt).toEqual(created.createdAt);
     expect(updated.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
@@ -92,28 +91,28 @@ describe('updating a hub', () => {
 
   test('when nothing is given, then the hub is answered unchanged', async () => {
     const caller = callerOf();
-    const created = await service.create(caller, hub('Same'));
-    expect(await service.update(caller, created.hubId, {})).toEqual(created);
+    const created = await service.create(caller, hub('Same'), budget());
+    expect(await service.update(caller, created.hubId, {}, budget())).toEqual(created);
   });
 
   test('when renamed to its own name in another case, then it is allowed', async () => {
     const caller = callerOf();
-    const created = await service.create(caller, hub('case'));
-    expect((await service.update(caller, created.hubId, { name: 'CASE' })).name).toBe('CASE');
+    const created = await service.create(caller, hub('case'), budget());
+    expect((await service.update(caller, created.hubId, { name: 'CASE' }, budget())).name).toBe('CASE');
   });
 
   test("when renamed to another hub's name, then the name is taken and nothing changes", async () => {
     const caller = callerOf();
-    await service.create(caller, hub('Taken'));
-    const other = await service.create(caller, hub('Other'));
-    await expect(service.update(caller, other.hubId, { name: 'taken', description: 'x' })).rejects.toBeInstanceOf(
+    await service.create(caller, hub('Taken'), budget());
+    const other = await service.create(caller, hub('Other'), budget());
+    await expect(service.update(caller, other.hubId, { name: 'taken', description: 'x' }, budget())).rejects.toBeInstanceOf(
       HubNameTakenError,
     );
-    expect(await service.get(caller, other.hubId)).toMatchObject({ name: 'Other', description: 'about Other' });
+    expect(await service.get(caller, other.hubId, budget())).toMatchObject({ name: 'Other', description: 'about Other' });
   });
 
   test('when the hub does not exist, then it is not found', async () => {
-    await expect(service.update(callerOf(), '3bc1e69f-c520-446f-ab2c-01751fd66a31', { name: 'x' })).rejects.toBeInstanceOf(
+    await expect(service.update(callerOf(), '3bc1e69f-c520-446f-ab2c-01751fd66a31', { name: 'x' }, budget())).rejects.toBeInstanceOf(
       HubNotFoundError,
     );
   });
@@ -122,10 +121,10 @@ describe('updating a hub', () => {
 describe('deleting a hub', () => {
   test('when it exists, then it is answered as it was and is gone', async () => {
     const caller = callerOf();
-    const created = await service.create(caller, hub('Doomed'));
-    expect(await service.delete(caller, created.hubId)).toEqual(created);
-    expect(await service.get(caller, created.hubId)).toBeNull();
-    await expect(service.delete(caller, created.hubId)).rejects.toBeInstanceOf(HubNotFoundError);
+    const created = await service.create(caller, hub('Doomed'), budget());
+    expect(await service.delete(caller, created.hubId, budget())).toEqual(created);
+    expect(await service.get(caller, created.hubId, budget())).toBeNull();
+    await expect(service.delete(caller, created.hubId, budget())).rejects.toBeInstanceOf(HubNotFoundError);
   });
 });
 
@@ -133,12 +132,12 @@ describe('tenant isolation', () => {
   test("when another tenant's hub is addressed, then it does not exist for the caller", async () => {
     const owner = callerOf();
     const stranger = callerOf();
-    const created = await service.create(owner, hub('Private'));
-    expect(await service.get(stranger, created.hubId)).toBeNull();
-    await expect(service.update(stranger, created.hubId, { name: 'Mine' })).rejects.toBeInstanceOf(HubNotFoundError);
-    await expect(service.delete(stranger, created.hubId)).rejects.toBeInstanceOf(HubNotFoundError);
-    expect(await service.list(stranger, {})).toMatchObject({ total: 0, results: [] });
-    expect(await service.get(owner, created.hubId)).toMatchObject({ name: 'Private' });
+    const created = await service.create(owner, hub('Private'), budget());
+    expect(await service.get(stranger, created.hubId, budget())).toBeNull();
+    await expect(service.update(stranger, created.hubId, { name: 'Mine' }, budget())).rejects.toBeInstanceOf(HubNotFoundError);
+    await expect(service.delete(stranger, created.hubId, budget())).rejects.toBeInstanceOf(HubNotFoundError);
+    expect(await service.list(stranger, {}, budget())).toMatchObject({ total: 0, results: [] });
+    expect(await service.get(owner, created.hubId, budget())).toMatchObject({ name: 'Private' });
   });
 });
 
@@ -146,8 +145,8 @@ describe('listing hubs', () => {
   test('when paging through, then hubs come oldest first, pages never overlap and total counts them all', async () => {
     const caller = callerOf();
     const created = [];
-    for (let index = 0; index < 7; index++) created.push(await service.create(caller, hub(`Hub ${index}`)));
-    const pages = await Promise.all([0, 1, 2, 3].map((pageNumber) => service.list(caller, { pageNumber, pageSize: 2 })));
+    for (let index = 0; index < 7; index++) created.push(await service.create(caller, hub(`Hub ${index}`), budget()));
+    const pages = await Promise.all([0, 1, 2, 3].map((pageNumber) => service.list(caller, { pageNumber, pageSize: 2 }, budget())));
     expect(pages.map((page) => page.total)).toEqual([7, 7, 7, 7]);
     expect(pages.flatMap((page) => page.results.map((result) => result.hubId))).toEqual(created.map((h) => h.hubId));
     expect(pages[3]).toMatchObject({ pageNumber: 3, pageSize: 2 });
@@ -155,35 +154,35 @@ describe('listing hubs', () => {
 
   test('when hubs share a creation time, then the hub id orders them', async () => {
     const caller = callerOf();
-    const created = await Promise.all(['a', 'b', 'c', 'd'].map((name) => service.create(caller, hub(name))));
-    await dataSource.query('UPDATE hubs SET created_at = $2 WHERE tenant_id = $1', [caller.tenantId, new Date('2026-01-01')]);
-    const page = await service.list(caller, {});
+    const created = await Promise.all(['a', 'b', 'c', 'd'].map((name) => service.create(caller, hub(name), budget())));
+    await sql('UPDATE hubs SET created_at = $2 WHERE tenant_id = $1', [caller.tenantId, new Date('2026-01-01')]);
+    const page = await service.list(caller, {}, budget());
     expect(page.results.map((h) => h.hubId)).toEqual(created.map((h) => h.hubId).sort());
   });
 
   test('when the page is past the end, then it is empty but total still counts', async () => {
     const caller = callerOf();
-    await service.create(caller, hub('Only'));
-    expect(await service.list(caller, { pageNumber: 5 })).toMatchObject({ total: 1, results: [] });
-    expect(await service.list(caller, { pageNumber: 1e300, pageSize: 100 })).toMatchObject({ total: 1, results: [] });
+    await service.create(caller, hub('Only'), budget());
+    expect(await service.list(caller, { pageNumber: 5 }, budget())).toMatchObject({ total: 1, results: [] });
+    expect(await service.list(caller, { pageNumber: 1e300, pageSize: 100 }, budget())).toMatchObject({ total: 1, results: [] });
   });
 });
 
 describe('scopes', () => {
   test('when the caller may only read, then reads work and every change is forbidden', async () => {
     const tenantId = newTenant();
-    const created = await service.create(callerOf(tenantId), hub('Read me'));
+    const created = await service.create(callerOf(tenantId), hub('Read me'), budget());
     const reader = callerOf(tenantId, ['read']);
-    expect(await service.get(reader, created.hubId)).toMatchObject({ name: 'Read me' });
-    expect((await service.list(reader, {})).total).toBe(1);
-    await expect(service.create(reader, hub('New'))).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(service.update(reader, created.hubId, { name: 'x' })).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(service.delete(reader, created.hubId)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await service.get(reader, created.hubId, budget())).toMatchObject({ name: 'Read me' });
+    expect((await service.list(reader, {}, budget())).total).toBe(1);
+    await expect(service.create(reader, hub('New'), budget())).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service.update(reader, created.hubId, { name: 'x' }, budget())).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service.delete(reader, created.hubId, budget())).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   test('when the caller has no scope, then even reads are forbidden', async () => {
     const caller = callerOf(newTenant(), []);
-    await expect(service.list(caller, {})).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(service.get(caller, '3bc1e69f-c520-446f-ab2c-01751fd66a31')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service.list(caller, {}, budget())).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service.get(caller, '3bc1e69f-c520-446f-ab2c-01751fd66a31', budget())).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

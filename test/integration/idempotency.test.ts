@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
+import { testBudget } from '../support/database';
 import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 
 const HUBS = '/api/v1/hubs';
@@ -129,7 +130,8 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
     await post(BODY);
     await post({ ...BODY, name: 'Kept' }, { key: `${key}-kept` });
     await sql(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND key = $2`, [tenantId, key]);
-    expect(await new IdempotencyRepository(gateway.dataSource, { timeoutMs: 1000 }).purgeExpired()).toBeGreaterThanOrEqual(1);
+    const work = { tenantId, ...testBudget() };
+    expect(await new IdempotencyRepository(gateway.database, { timeoutMs: 1000 }).purgeExpired(work)).toBeGreaterThanOrEqual(1);
     const { rows } = await query(`SELECT key FROM idempotency_keys WHERE tenant_id = $1`, [tenantId]);
     expect(rows).toEqual([{ key: `${key}-kept` }]);
   });

@@ -125,7 +125,7 @@ describe('updates', () => {
 describe('every row of the error table', () => {
   test('when something unexpected fails, then 500 with code 100 and no internals', async () => {
     const broken = await startGateway();
-    await broken.dataSource.destroy();
+    await broken.database.close();
     const result = await rest(broken, 'GET', HUBS, { token });
     expect(codesOf(result, 500)).toEqual([100]);
     expect(result.text).not.toMatch(/driver|pool|connect|typeorm|stack/i);

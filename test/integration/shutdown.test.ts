@@ -2,17 +2,7 @@ import { connect } from 'node:net';
 import { Client } from 'pg';
 import { databaseUrl, newTenant, rest, startGateway, TEST_SECRET, tokenFor } from '../support/gateway';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
-
-/** The responses that came back on one raw connection, in order. */
-function responsesOf(raw: string): { status: number; head: string; body: string }[] {
-  return raw
-    .split(/(?=HTTP\/1\.1 \d{3} )/)
-    .filter(Boolean)
-    .map((response) => {
-      const [head = '', body = ''] = response.split('\r\n\r\n');
-      return { status: Number(head.slice(9, 12)), head: head.toLowerCase(), body };
-    });
-}
+import { responsesOf } from '../support/raw-http';
 
 describe('closing the gateway', () => {
   test('when a request arrives while in-flight work finishes, then it gets 503 / 112 with Connection: close, and the in-flight one completes', async () => {
@@ -55,7 +45,7 @@ describe('closing the gateway', () => {
     expect(late?.head).toContain('connection: close');
     expect(late?.head).toContain('retry-after: 1');
     expect(JSON.parse(late!.body)).toMatchObject({ status: 503, errors: [{ code: 112 }] });
-    expect(gateway.dataSource.isInitialized).toBe(false);
+    expect(gateway.database.closed).toBe(true);
   });
 });
 
