@@ -4,10 +4,11 @@ import { Hub } from './src/hubs/hub.entity';
 import { IdempotencyKey } from './src/idempotency/idempotency-key.entity';
 import { CreateHubs1764288000000 } from './migrations/1764288000000-CreateHubs';
 import { CreateIdempotencyKeys1764374400000 } from './migrations/1764374400000-CreateIdempotencyKeys';
+import { FoldedNameKeys1764460800000 } from './migrations/1764460800000-FoldedNameKeys';
 
 /** Every entity and migration, listed rather than globbed so `ts-jest`, `tsc` output and the CLI agree. */
 export const ENTITIES = [Hub, IdempotencyKey];
-export const MIGRATIONS = [CreateHubs1764288000000, CreateIdempotencyKeys1764374400000];
+export const MIGRATIONS = [CreateHubs1764288000000, CreateIdempotencyKeys1764374400000, FoldedNameKeys1764460800000];
 
 export interface DataSourceOptions {
   readonly url: string;

@@ -12,6 +12,7 @@ const GENERAL_RULES: Readonly<Record<RuleKind, readonly [ProblemCode, string]>> 
   type: [302, 'has the wrong type.'],
   text: [302, 'must be Unicode text without U+0000 or unpaired surrogates.'],
   range: [207, 'is out of range.'],
+  blank: [207, 'has no visible character.'],
   unsupported: [206, 'has an unsupported value.'],
 };
 

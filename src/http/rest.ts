@@ -2,8 +2,18 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config';
+import { InvalidInputError } from '../errors/domain-error';
 import { hubRoutes, type HubRoutesDependencies } from '../hubs/hub.routes';
 import { HUB_SHARED_SCHEMAS } from '../hubs/hub.schemas';
+
+/**
+ * Bodies are decoded strictly: invalid UTF-8 (`C3 28 FF`, or CESU-8's encoded surrogates
+ * `ED A0 80`) is refused instead of being read with U+FFFD in place of what was sent
+ * (CONTRACT.md section 3, "Text is never silently corrupted"). A leading BOM is dropped.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const bodyNotUtf8 = () => new InvalidInputError([{ property: '', code: 300, detail: 'The request body is not valid UTF-8.' }]);
 
 /**
  * What every HTTP route shares: CORS, a JSON parser that reads an empty body as no body (Hubster's
@@ -21,9 +31,15 @@ export async function registerRest(app: FastifyInstance, config: Config, deps: H
   });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    parseJson(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(bodyNotUtf8(), undefined);
+    }
+    if (text === '') return done(null, undefined);
+    parseJson(request, text, done);
   });
 
   for (const schema of HUB_SHARED_SCHEMAS) app.addSchema(schema);

@@ -4,17 +4,15 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDa
 export const HubStatusId = { Active: 2000, Paused: 2002 } as const;
 export type HubStatusId = (typeof HubStatusId)[keyof typeof HubStatusId];
 
-/** Name of the unique index on `(tenant_id, lower(name))`; its violation means "name taken". */
-export const HUB_NAME_UNIQUE_INDEX = 'UQ_hubs_tenant_lower_name';
+/** Name of the unique index on `(tenant_id, name_key)`; its violation means "name taken". */
+export const HUB_NAME_UNIQUE_INDEX = 'UQ_hubs_tenant_name_key';
 
 /**
  * A hub, as stored. Every key leads with the tenant so each query is a single-tenant index lookup
  * and the table can be distributed by `tenant_id` (Citus) without a schema change.
  */
 @Entity({ name: 'hubs' })
-// Expression indexes cannot be described to TypeORM; the migration creates it and
-// `synchronize: false` keeps the schema diff from dropping it. A test checks it exists.
-@Index(HUB_NAME_UNIQUE_INDEX, { synchronize: false })
+@Index(HUB_NAME_UNIQUE_INDEX, ['tenantId', 'nameKey'], { unique: true })
 @Index('IDX_hubs_tenant_created_hub', ['tenantId', 'createdAt', 'hubId'])
 @Check('CHK_hubs_close_dormant_conversation', '"close_dormant_conversation" BETWEEN 0 AND 3650')
 @Check('CHK_hubs_status_id', '"status_id" IN (2000, 2002)')
@@ -27,6 +25,13 @@ export class Hub {
 
   @Column({ type: 'varchar', length: 100 })
   name!: string;
+
+  /**
+   * The name as uniqueness sees it (`hubNameKey`: NFC, full case folding), computed by the gateway
+   * so that it does not depend on the database's locale. Never shown to clients.
+   */
+  @Column({ name: 'name_key', type: 'text' })
+  nameKey!: string;
 
   @Column({ type: 'varchar', length: 1000 })
   description!: string;

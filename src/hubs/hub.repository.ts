@@ -2,7 +2,7 @@ import { getMetadataArgsStorage } from 'typeorm';
 import type { Database, Row, Statement, TenantWork, Transaction } from '../db/database';
 import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
-import type { HubChanges, NewHubProperties, PageRequest } from './hub.rules';
+import { hubNameKey, type HubChanges, type NewHubProperties, type PageRequest } from './hub.rules';
 
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -27,7 +27,15 @@ export class HubRepository {
 
   /** Inside the caller's transaction when one is given. */
   async insert(work: TenantWork, hubId: string, properties: NewHubProperties, transaction?: Transaction): Promise<Hub> {
-    const values = [work.tenantId, hubId, properties.name, properties.description, properties.closeDormantConversation, properties.statusId];
+    const values = [
+      work.tenantId,
+      hubId,
+      properties.name,
+      hubNameKey(properties.name),
+      properties.description,
+      properties.closeDormantConversation,
+      properties.statusId,
+    ];
     const statement = { name: 'hub_insert', text: this.sql.insert };
     const rows = await nameTakenAs(
       properties.name,
@@ -126,7 +134,7 @@ class HubStatements {
       `SELECT t.total, h.* FROM (${this.count}) t LEFT JOIN LATERAL (` +
       `SELECT ${this.returning} FROM ${this.table} WHERE ${tenant} ` +
       `ORDER BY ${column('createdAt')}, ${column('hubId')} LIMIT $2 OFFSET $3) h ON true`;
-    const inserted = ['tenantId', 'hubId', 'name', 'description', 'closeDormantConversation', 'statusId'] as const;
+    const inserted = ['tenantId', 'hubId', 'name', 'nameKey', 'description', 'closeDormantConversation', 'statusId'] as const;
     this.insert =
       `INSERT INTO ${this.table} (${inserted.map(column).join(', ')}) ` +
       `VALUES (${inserted.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${this.returning}`;
@@ -135,15 +143,19 @@ class HubStatements {
 
   /** An UPDATE of exactly the changed columns; one named statement per set of columns. */
   update(changes: HubChanges): { statement: Statement; values: unknown[] } {
-    const properties = Object.keys(changes).sort() as (keyof HubChanges)[];
-    const name = `hub_update_${properties.join('_')}`;
+    const stored: Partial<Record<keyof Hub, unknown>> = { ...changes };
+    // A new name is a new key: both change in the one statement.
+    if (changes.name !== undefined) stored.nameKey = hubNameKey(changes.name);
+    const properties = Object.keys(stored).sort() as (keyof Hub)[];
+    // Column positions, not property names: PostgreSQL cuts statement names at 63 bytes.
+    const name = `hub_update_${properties.map((property) => this.columns.findIndex((c) => c.property === property)).join('_')}`;
     let statement = this.updates.get(name);
     if (statement === undefined) {
       const set = properties.map((property, i) => `${this.column(property)} = $${i + 3}`);
       const text = `UPDATE ${this.table} SET ${[...set, `${this.column('updatedAt')} = now()`].join(', ')} WHERE ${this.key} RETURNING ${this.returning}`;
       this.updates.set(name, (statement = { name, text }));
     }
-    return { statement, values: properties.map((property) => changes[property]) };
+    return { statement, values: properties.map((property) => stored[property]) };
   }
 
   /** A row (database column names) as an entity. */

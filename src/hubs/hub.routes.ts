@@ -4,6 +4,7 @@ import type { Permission } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { accessHooks, type AccessHook } from '../http/access';
 import { requestBudget, withDeadline } from '../http/deadline';
+import { queryTextReader } from '../http/query-text';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import { HubNotFoundError } from './hub.errors';
 import { toHubPageResponse, toHubResponse } from './hub.mapper';
@@ -28,15 +29,16 @@ export interface HubRoutesDependencies {
 const REST_CONNECTIONS = 1;
 
 type HubIdParams = { hubId: string };
-type PageQuery = { pageNumber?: number; pageSize?: number };
+type PageQuery = { pageNumber?: unknown; pageSize?: unknown };
 
 /**
  * Bodies are checked exactly as sent: a number in quotes is a wrong type (302), not a number.
- * Query strings and paths are text, so their numbers are read from it. Every problem is reported,
- * not just the first (bodies are at most 1 MiB, and the patterns are linear).
+ * Query strings are text: `queryTextReader` reads their integers, and the rules judge them. Every
+ * problem is reported, not just the first (bodies are at most 1 MiB, and the patterns are linear).
  */
 const bodyAjv = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
-const textAjv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+/** Path parameters and headers are text, checked as text: a hub id is a GUID or refused (305). */
+const textAjv = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false });
 
 /**
  * Hubster's `/api/v1/hubs` routes (CONTRACT.md section 3, the seed page). They call `HubService`
@@ -45,7 +47,10 @@ const textAjv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true,
  */
 export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencies): Promise<void> {
   const { hubService } = deps;
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart === 'querystring') return queryTextReader(schema as Parameters<typeof queryTextReader>[0]);
+    return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+  });
   app.setSchemaErrorFormatter(schemaErrorFormatter);
 
   const callerMay = (permission: Permission) =>

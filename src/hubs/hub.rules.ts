@@ -10,6 +10,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { isGuid } from '../common/guid';
+import { caselessKey, hasControlCharacter, isInvisible } from '../common/text';
 import { InvalidInputError, type Problem, type ProblemCode } from '../errors/domain-error';
 import { HubStatusId } from './hub.entity';
 
@@ -50,11 +51,13 @@ export interface PageRequest {
 }
 
 /** What kind of rule a value breaks; each property says which Hubster code and text that is. */
-export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'unsupported';
+export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'blank' | 'unsupported';
 
 type RuleTable = Readonly<Record<string, Partial<Readonly<Record<RuleKind, readonly [ProblemCode, string]>>>>>;
 
 const TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without U+0000 or unpaired surrogates.'];
+/** A name is a label people read: no control character at all (tabs and line breaks included). */
+const NAME_TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without control characters or unpaired surrogates.'];
 
 /**
  * The code and text of every problem, for both transports: class-validator reports these from the
@@ -64,8 +67,9 @@ const RULES: RuleTable = {
   name: {
     required: [301, 'is required.'],
     type: [302, 'must be a string.'],
-    text: TEXT,
+    text: NAME_TEXT,
     range: [207, `must be between 1 and ${HUB_LIMITS.nameMaxLength} characters long.`],
+    blank: [207, 'must have at least one visible character.'],
   },
   description: {
     required: [301, 'is required.'],
@@ -151,12 +155,38 @@ function IsStorableText(options: ValidationOptions): PropertyDecorator {
     });
 }
 
+/** A name's text: storable, and free of control characters. */
+function IsNameText(options: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isNameText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: { validate: (value: unknown) => typeof value !== 'string' || (!NOT_TEXT.test(value) && !hasControlCharacter(value)) },
+    });
+}
+
+/** Something a person can see: a name of only zero-width spaces would look blank in every list. */
+function HasVisibleCharacter(options: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'hasVisibleCharacter',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      // The empty name is reported once, as out of range.
+      validator: { validate: (value: unknown) => typeof value !== 'string' || value === '' || !isInvisible(value) },
+    });
+}
+
 /** Hub properties; absent ones are not checked here (a create checks presence first). */
 class HubPropertyRules {
   @ValidateIf(present('name'))
   @IsString(report('name', 'type'))
-  @IsStorableText(report('name', 'text'))
+  @IsNameText(report('name', 'text'))
   @CodePointLength(1, HUB_LIMITS.nameMaxLength, report('name', 'range'))
+  @HasVisibleCharacter(report('name', 'blank'))
   name?: unknown;
 
   @ValidateIf(present('description'))
@@ -224,10 +254,13 @@ function throwIfAny(problems: Problem[]): void {
   if (settled.length > 0) throw new InvalidInputError(settled as [Problem, ...Problem[]]);
 }
 
-/** Trims the name first: the 1-100 rule applies to what is stored. */
+/**
+ * Trims the name and writes it in NFC first: the rules apply to what is stored, and `Café` is
+ * stored alike however its accent was sent.
+ */
 function normalised(input: HubInput): HubPropertyRules {
   const rules = new HubPropertyRules();
-  rules.name = typeof input.name === 'string' ? input.name.trim() : input.name;
+  rules.name = typeof input.name === 'string' ? input.name.trim().normalize('NFC') : input.name;
   rules.description = input.description;
   // null means "stays open", exactly like 0 (the seed page).
   rules.closeDormantConversation = input.closeDormantConversation === null ? 0 : input.closeDormantConversation;
@@ -268,6 +301,14 @@ export function checkPageRequest(input: { pageNumber?: unknown; pageSize?: unkno
   rules.pageSize = input.pageSize ?? HUB_LIMITS.pageSizeDefault;
   throwIfAny(problemsOf(rules));
   return { pageNumber: rules.pageNumber as number, pageSize: rules.pageSize as number };
+}
+
+/**
+ * What makes two names of a tenant the same name (CONTRACT.md section 3): NFC with full case
+ * folding, computed here rather than by the database, whose `lower()` depends on its locale.
+ */
+export function hubNameKey(name: string): string {
+  return caselessKey(name);
 }
 
 export function checkHubId(hubId: unknown): string {

@@ -92,6 +92,28 @@ describe.each(['REST', 'GraphQL'])('through %s', (name) => {
     expect(await api.get(token, 'not-a-guid')).toEqual({ ok: false, failure: 'INVALID', codes: [305] });
   });
 
+  test('when one name is written precomposed and with a combining accent, then it is one name, stored in NFC', async () => {
+    const decomposed = value(await api.create(token, hub('Cafe\u0301')));
+    expect(decomposed.name).toBe('Caf\u00e9');
+    expect(await api.create(token, hub('CAF\u00c9'))).toEqual({ ok: false, failure: 'NAME_TAKEN', codes: [600] });
+  });
+
+  test('when names differ only by full case folding (STRASSE, straße), then they are one name', async () => {
+    value(await api.create(token, hub('STRASSE')));
+    expect(await api.create(token, hub('straße'))).toEqual({ ok: false, failure: 'NAME_TAKEN', codes: [600] });
+    const other = value(await api.create(token, hub('Gasse')));
+    expect(await api.update(token, other.hubId, { name: 'Straße' })).toEqual({ ok: false, failure: 'NAME_TAKEN', codes: [600] });
+  });
+
+  test('when a name holds a control character or nothing visible, then it is refused (302 / 207); a description keeps tabs and line breaks', async () => {
+    expect(await api.create(token, hub('Esc\u001b[31m'))).toEqual({ ok: false, failure: 'INVALID', codes: [302] });
+    expect(await api.create(token, hub('Tab\tbed'))).toEqual({ ok: false, failure: 'INVALID', codes: [302] });
+    expect(await api.create(token, hub('\u200b'))).toEqual({ ok: false, failure: 'INVALID', codes: [207] });
+    expect(await api.create(token, hub(' \u200b\u2060\u00ad '))).toEqual({ ok: false, failure: 'INVALID', codes: [207] });
+    const kept = value(await api.create(token, { name: 'Lines', description: 'one\ttwo\nthree\r\n' }));
+    expect(kept.description).toBe('one\ttwo\nthree\r\n');
+  });
+
   test("when another tenant's hub is addressed, then it does not exist for the caller", async () => {
     const theirs = value(await api.create(token, hub('Theirs')));
     const stranger = await tokenFor(newTenant());

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { hubNameKey } from '../../src/hubs/hub.rules';
 import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { RawConnection, requestHead, sleep } from '../support/raw-http';
 
@@ -175,11 +176,10 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
     const rival = new Client({ connectionString: databaseUrl() });
     await rival.connect();
     await rival.query('BEGIN');
-    await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), 'Race', 'race', '')`, [tenantId]).catch(async () => {
-      await rival.query('ROLLBACK');
-      await rival.query('BEGIN');
-      await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, description) VALUES ($1, gen_random_uuid(), 'Race', '')`, [tenantId]);
-    });
+    await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), 'Race', $2, '')`, [
+      tenantId,
+      hubNameKey('Race'),
+    ]);
     const started = performance.now();
     try {
       const connection = await lateBody('POST', '/api/v1/hubs', { name: 'Race', description: 'mine' }, headers);
@@ -201,7 +201,7 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
     const rival = new Client({ connectionString: databaseUrl() });
     await rival.connect();
     await rival.query('BEGIN');
-    await rival.query('UPDATE hubs SET name = $3 WHERE tenant_id = $1 AND hub_id = $2', [tenantId, hubId, 'Retry']);
+    await rival.query('UPDATE hubs SET name = $3, name_key = $4 WHERE tenant_id = $1 AND hub_id = $2', [tenantId, hubId, 'Retry', hubNameKey('Retry')]);
     try {
       const first = await rest(gateway, 'POST', '/api/v1/hubs', { token, headers: { 'idempotency-key': 'retry-me' }, body: { name: 'Retry', description: '' } });
       expect(first.status).toBe(408);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { hasControlCharacter, isInvisible } from '../../src/common/text';
 import { newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 
 /**
@@ -49,6 +50,9 @@ interface Answer {
 }
 
 const NOT_JSON = Symbol('not JSON');
+
+/** A name as the gateway stores it: trimmed, in NFC (CONTRACT.md section 3). */
+const storedName = (name: string): string => name.trim().normalize('NFC');
 
 async function send(method: string, path: string, init: { headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<Answer> {
   const response = await fetch(`${gateway.url}${path}`, { method, headers: init.headers, body: init.body });
@@ -272,7 +276,7 @@ describe('random bodies on REST', () => {
         if (answer.status === 200) {
           const sent = body as Record<string, unknown>;
           const hub = answer.body as Record<string, unknown>;
-          expect(hub.name).toBe((sent.name as string).trim());
+          expect(hub.name).toBe(storedName(sent.name as string));
           expect(hub.description).toBe(sent.description);
         }
       }),
@@ -498,11 +502,17 @@ describe('hostile strings as name and description', () => {
   /** U+0000, or an unpaired surrogate: not storable text, refused as a wrong type (302). */
   // eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused.
   const unstorable = (text: string) => /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
-  /** Whether the contract's rules accept the pair (CONTRACT.md section 3). */
+  /** Whether the contract's rules accept the pair (CONTRACT.md section 3): names are judged as stored. */
   const acceptable = (name: string, text: string) =>
-    codePoints(name.trim()) >= 1 && codePoints(name.trim()) <= 100 && !unstorable(name) && codePoints(text) <= 1000 && !unstorable(text);
+    codePoints(storedName(name)) >= 1 &&
+    codePoints(storedName(name)) <= 100 &&
+    !unstorable(name) &&
+    !hasControlCharacter(storedName(name)) &&
+    !isInvisible(storedName(name)) &&
+    codePoints(text) <= 1000 &&
+    !unstorable(text);
 
-  test('when a hostile string is sent as name and description, then it is stored verbatim (name trimmed) or refused with a 400', async () => {
+  test('when a hostile string is sent as name and description, then it is stored verbatim (the name trimmed, in NFC) or refused with a 400', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, description, fc.boolean(), async (name, text, viaGraphQL) => {
         const tenantId = newTenant();
@@ -518,7 +528,7 @@ describe('hostile strings as name and description', () => {
             return;
           }
           hubId = (answer.body as { data: { createHub: { hubId: string } } }).data.createHub.hubId;
-          expectStored('createHub answer', (answer.body as { data: { createHub: unknown } }).data.createHub, name.trim(), text);
+          expectStored('createHub answer', (answer.body as { data: { createHub: unknown } }).data.createHub, storedName(name), text);
         } else {
           const answer = await send('POST', HUBS, { headers: jsonHeaders(token), body: JSON.stringify({ name, description: text }) });
           checkRest(answer, 'hub', tenantId);
@@ -528,16 +538,16 @@ describe('hostile strings as name and description', () => {
             return;
           }
           hubId = (answer.body as { hubId: string }).hubId;
-          expectStored('POST answer', answer.body, name.trim(), text);
+          expectStored('POST answer', answer.body, storedName(name), text);
         }
         expect(acceptable(name, text)).toBe(true);
         const got = await send('GET', `${HUBS}/${hubId}`, { headers: { authorization: `Bearer ${token}` } });
         checkRest(got, 'hub', tenantId);
         expect(got.status).toBe(200);
-        expectStored('REST GET', got.body, name.trim(), text);
+        expectStored('REST GET', got.body, storedName(name), text);
         const viaGraphQLRead = await graphqlRaw(token, { query: GET, variables: { hubId } });
         checkGraphQL(viaGraphQLRead);
-        expectStored('GraphQL hub', (viaGraphQLRead.body as { data: { hub: unknown } }).data.hub, name.trim(), text);
+        expectStored('GraphQL hub', (viaGraphQLRead.body as { data: { hub: unknown } }).data.hub, storedName(name), text);
       }),
       // The minimal counterexample fast-check found (see the example tests below), kept as the first run.
       { ...BOUNDS, examples: [['\ud800', '', false]] },

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { hubNameKey } from '../../src/hubs/hub.rules';
 import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
 import { testBudget } from '../support/database';
 import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
@@ -75,8 +76,8 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query(
-      `INSERT INTO hubs (tenant_id, hub_id, name, description) VALUES ($1, gen_random_uuid(), $2, 'blocker')`,
-      [tenantId, BODY.name],
+      `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), $2, $3, 'blocker')`,
+      [tenantId, BODY.name, hubNameKey(BODY.name)],
     );
     try {
       const first = post(BODY);

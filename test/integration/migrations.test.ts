@@ -23,7 +23,7 @@ afterAll(async () => {
 describe('the migrations', () => {
   test('when applied to an empty database, then the entities and the schema agree (no pending change)', async () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
-    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000']);
+    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000', 'FoldedNameKeys1764460800000']);
     expect(await runMigrations(dataSource)).toEqual(ALL_MIGRATIONS);
     expect(await migrationsApplied(dataSource)).toBe(true);
     // TypeORM's own `migration:generate --check`: the SQL it would need to match the entities.
@@ -31,23 +31,23 @@ describe('the migrations', () => {
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
-  test('when the indexes are read back, then every one leads with tenant_id and names are unique ignoring case', async () => {
+  test('when the indexes are read back, then every one leads with tenant_id and names are unique by their folded key', async () => {
     const rows: { indexname: string; indexdef: string }[] = await dataSource.query(
       `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'hubs' ORDER BY indexname`,
     );
     expect(rows.map((row) => row.indexdef.replace(/^.* USING btree /, ''))).toEqual([
       '(tenant_id, created_at, hub_id)',
       '(tenant_id, hub_id)',
-      '(tenant_id, lower((name)::text))',
+      '(tenant_id, name_key)',
     ]);
-    expect(rows.find((row) => row.indexname === 'UQ_hubs_tenant_lower_name')?.indexdef).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(rows.find((row) => row.indexname === 'UQ_hubs_tenant_name_key')?.indexdef).toMatch(/^CREATE UNIQUE INDEX/);
   });
 
   test('when rows break the checks, then PostgreSQL refuses them too', async () => {
     const insert = (status: number, days: number) =>
       dataSource.query(
-        `INSERT INTO hubs (tenant_id, hub_id, name, description, status_id, close_dormant_conversation)
-         VALUES (gen_random_uuid(), gen_random_uuid(), 'n', 'd', $1, $2)`,
+        `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description, status_id, close_dormant_conversation)
+         VALUES (gen_random_uuid(), gen_random_uuid(), 'n', 'n', 'd', $1, $2)`,
         [status, days],
       );
     await expect(insert(2001, 0)).rejects.toThrow(/CHK_hubs_status_id/);
@@ -75,5 +75,35 @@ describe('the migrations', () => {
     );
     expect(tables.gone).toBe(true);
     expect(await migrationsApplied(dataSource)).toBe(false);
+  });
+
+  test('when hubs exist from before name keys, then they keep their names in NFC, and those that collide now all stay', async () => {
+    const legacy = await createScratchDatabase('hubs_migrations_legacy');
+    const instance = createDataSource({ url: legacy.url, poolSize: 2 });
+    await instance.initialize();
+    try {
+      // Every migration but name keys: a database of the previous release.
+      await instance.runMigrations({ transaction: 'each' });
+      await instance.undoLastMigration();
+      const tenant = '6f1c2a52-7a58-4c3e-9c55-0e6a0f8d8a11';
+      const insert = (hubId: string, name: string, created: string) =>
+        instance.query(`INSERT INTO hubs (tenant_id, hub_id, name, description, created_at) VALUES ($1, $2, $3, '', $4)`, [tenant, hubId, name, created]);
+      await insert('00000000-0000-4000-8000-000000000001', 'STRASSE', '2026-01-01T00:00:00Z');
+      await insert('00000000-0000-4000-8000-000000000002', 'straße', '2026-01-02T00:00:00Z');
+      await insert('00000000-0000-4000-8000-000000000003', 'Cafe\u0301', '2026-01-03T00:00:00Z');
+      await instance.runMigrations({ transaction: 'each' });
+      const rows: { hub_id: string; name: string; name_key: string }[] = await instance.query(
+        'SELECT hub_id, name, name_key FROM hubs WHERE tenant_id = $1 ORDER BY created_at',
+        [tenant],
+      );
+      expect(rows).toEqual([
+        { hub_id: '00000000-0000-4000-8000-000000000001', name: 'STRASSE', name_key: 'strasse' },
+        { hub_id: '00000000-0000-4000-8000-000000000002', name: 'straße', name_key: 'strasse\u0001' + '00000000-0000-4000-8000-000000000002' },
+        { hub_id: '00000000-0000-4000-8000-000000000003', name: 'Caf\u00e9', name_key: 'caf\u00e9' },
+      ]);
+    } finally {
+      await instance.destroy();
+      await legacy.drop();
+    }
   });
 });

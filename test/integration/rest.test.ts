@@ -207,8 +207,23 @@ describe('every row of the error table', () => {
     ['pageNumber=abc', '?pageNumber=abc', [210]],
     ['pageSize=1.5', '?pageSize=1.5', [210]],
     ['pageNumber=-1&pageSize=500', '?pageNumber=-1&pageSize=500', [209, 207]],
+    // Only decimal integers as written (CONTRACT.md section 3, "Query arguments").
+    ['pageSize=0x10 (hexadecimal)', '?pageSize=0x10', [210]],
+    ['pageSize=1e1 (an exponent)', '?pageSize=1e1', [210]],
+    ['pageSize=+5 (a plus sign)', '?pageSize=%2B5', [210]],
+    ['pageSize=1.0', '?pageSize=1.0', [210]],
+    ['pageSize="1 " (a trailing space)', '?pageSize=1%20', [210]],
+    ['pageNumber=1e308', '?pageNumber=1e308', [210]],
+    ['pageSize= (empty)', '?pageSize=', [210]],
+    ['a repeated pageSize', '?pageSize=1&pageSize=2', [210]],
+    ['a repeated pageNumber', '?pageNumber=0&pageNumber=0', [210]],
   ])('when the collection is asked with %s, then 400 with codes %j', async (_case, query, codes) => {
     expect(codesOf(await rest(gateway, 'GET', `${HUBS}${query}`, { token }), 400)).toEqual(codes);
+  });
+
+  test('when paging arguments are decimal integers as written, then they are read as such', async () => {
+    expect((await rest(gateway, 'GET', `${HUBS}?pageNumber=-0&pageSize=010`, { token })).body).toMatchObject({ pageNumber: 0, pageSize: 10 });
+    expect((await rest(gateway, 'GET', `${HUBS}?pageNumber=99999999999999999999&pageSize=1`, { token })).body).toMatchObject({ total: 0, results: [] });
   });
 
   test.each<[string, { raw?: string; headers?: Record<string, string> }]>([
