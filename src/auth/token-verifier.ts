@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config/config';
 import { isGuid } from '../common/guid';
@@ -6,14 +7,21 @@ import { UnauthenticatedError, type Caller, type Permission } from './caller';
 /** Turns the `Authorization` header of a request into a `Caller`, or throws `UnauthenticatedError`. */
 export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Caller>;
+  /** What the cache of verified tokens holds right now (its bounds are fixed). */
+  cached(): { readonly entries: number; readonly bytes: number };
 }
 
 const HMAC_ALGORITHMS = ['HS256'];
 /** Asymmetric algorithms accepted from a JWKS; `none` and HMAC are never accepted there. */
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 
-/** Verified tokens remembered, so a client's every request does not pay for HMAC and JSON again. */
-const CACHE_SIZE = 10_000;
+/**
+ * The largest `Authorization` header read at all (CONTRACT.md section 5): a JWT of a real identity
+ * provider is 1-2 KiB. Anything longer is refused before any parsing. (Node reads header bytes as
+ * Latin-1, so a header's length is its size in bytes.)
+ */
+export const MAX_AUTHORIZATION_BYTES = 8 * 1024;
+
 /** A remembered verification is redone after this long even if the token lives longer (key rotation). */
 const CACHE_TTL_MS = 5 * 60 * 1000;
 
@@ -25,24 +33,21 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
   const key = verificationKey(auth);
   const algorithms = auth.jwtSecret !== undefined ? HMAC_ALGORITHMS : JWKS_ALGORITHMS;
   const bearer = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*) *$/i;
-  // Insertion order makes the Map an LRU: a hit is moved to the end, the oldest entry goes first.
-  const verified = new Map<string, { caller: Caller; until: number }>();
+  const remembered = new VerifiedTokens();
 
   return {
     async verify(authorization) {
-      const remembered = authorization === undefined ? undefined : verified.get(authorization);
-      if (remembered !== undefined) {
-        verified.delete(authorization as string);
-        if (Date.now() < remembered.until) {
-          verified.set(authorization as string, remembered);
-          return remembered.caller;
-        }
+      if (authorization !== undefined && authorization.length > MAX_AUTHORIZATION_BYTES) {
+        throw new UnauthenticatedError(`The Authorization header is longer than ${MAX_AUTHORIZATION_BYTES} bytes.`);
       }
+      const digest = authorization === undefined ? undefined : digestOf(authorization);
+      const known = digest === undefined ? undefined : remembered.get(digest);
+      if (known !== undefined) return known;
       const { caller, expiresAt } = await verifyAfresh(authorization);
-      if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value as string);
-      verified.set(authorization as string, { caller, until: Math.min(expiresAt, Date.now() + CACHE_TTL_MS) });
+      remembered.set(digest as string, caller, Math.min(expiresAt, Date.now() + CACHE_TTL_MS));
       return caller;
     },
+    cached: () => remembered.size(),
   };
 
   async function verifyAfresh(authorization: string | undefined): Promise<{ caller: Caller; expiresAt: number }> {
@@ -71,6 +76,76 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
       caller: { tenantId: tenantId.toLowerCase(), permissions: permissionsOf(payload.scope, auth) },
       expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000,
     };
+  }
+}
+
+/** A digest stands for the header in the cache: what a client sends never sizes what is kept. */
+function digestOf(authorization: string): string {
+  return createHash('sha256').update(authorization).digest('base64');
+}
+
+/** At most this many verified tokens, and at most this many bytes for them, are remembered. */
+export const CACHE_ENTRIES = 10_000;
+export const CACHE_BYTES = 4 * 1024 * 1024;
+/** Expired entries are swept out at most this often (and whenever the cache is full). */
+const SWEEP_INTERVAL_MS = 60 * 1000;
+/** What one entry holds besides its strings (the Map slot, the caller object, its permission set). */
+const ENTRY_OVERHEAD_BYTES = 200;
+
+interface Remembered {
+  readonly caller: Caller;
+  readonly until: number;
+  readonly bytes: number;
+}
+
+/**
+ * Verified tokens, so a client's every request does not pay for HMAC and JSON again: an LRU (a
+ * Map keeps insertion order; a hit moves to the end) bounded by entries and by bytes, keyed by
+ * digest, whose expired entries are swept out instead of waiting to be asked for again.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, Remembered>();
+  private bytes = 0;
+  private lastSweep = Date.now();
+
+  size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  get(digest: string): Caller | undefined {
+    const entry = this.entries.get(digest);
+    if (entry === undefined) return undefined;
+    this.remove(digest, entry);
+    if (Date.now() >= entry.until) return undefined;
+    this.entries.set(digest, entry);
+    this.bytes += entry.bytes;
+    return entry.caller;
+  }
+
+  set(digest: string, caller: Caller, until: number): void {
+    const existing = this.entries.get(digest);
+    if (existing !== undefined) this.remove(digest, existing);
+    const entry = { caller, until, bytes: 2 * (digest.length + caller.tenantId.length) + ENTRY_OVERHEAD_BYTES };
+    const now = Date.now();
+    if (now - this.lastSweep >= SWEEP_INTERVAL_MS || this.entries.size >= CACHE_ENTRIES || this.bytes + entry.bytes > CACHE_BYTES) {
+      this.sweep(now);
+    }
+    while (this.entries.size > 0 && (this.entries.size >= CACHE_ENTRIES || this.bytes + entry.bytes > CACHE_BYTES)) {
+      const [oldest, value] = this.entries.entries().next().value as [string, Remembered];
+      this.remove(oldest, value);
+    }
+    this.entries.set(digest, entry);
+    this.bytes += entry.bytes;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [digest, entry] of this.entries) if (now >= entry.until) this.remove(digest, entry);
+  }
+
+  private remove(digest: string, entry: Remembered): void {
+    this.entries.delete(digest);
+    this.bytes -= entry.bytes;
   }
 }
 

@@ -31,6 +31,7 @@ export interface AccessOptions {
 export function accessHooks(options: AccessOptions): AccessHook[] {
   const identify: AccessHook = async (request) => {
     try {
+      if (authorizationHeaders(request) > 1) throw new UnauthenticatedError('Send one Authorization header, not several.');
       request.caller = await options.verifier.verify(request.headers.authorization);
     } catch (error) {
       if (!(error instanceof UnauthenticatedError)) throw error;
@@ -48,4 +49,16 @@ export function accessHooks(options: AccessOptions): AccessHook[] {
     if (options.permission !== undefined && request.caller !== null) requirePermission(request.caller, options.permission);
   };
   return [identify, options.rateLimit, enforce];
+}
+
+/**
+ * How many `Authorization` headers the request has. Node keeps only the first of several, so two
+ * would otherwise pass as one: whichever a proxy on the way would have read, refusing both is the
+ * one safe reading.
+ */
+function authorizationHeaders(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let index = 0; index < raw.length; index += 2) if ((raw[index] as string).toLowerCase() === 'authorization') count++;
+  return count;
 }

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { RawConnection } from '../support/raw-http';
 import {
   newTenant,
   rest,
@@ -155,10 +156,26 @@ describe('every row of the error table', () => {
     ['an alg:none token', async () => `Bearer ${unsigned({ tenantId: newTenant(), scope: 'hubs:read' })}`],
     ['a token without tenant', async () => `Bearer ${await sign({ scope: 'hubs:read' })}`],
     ['a tenant that is not a GUID', async () => `Bearer ${await sign({ tenantId: 'acme', scope: 'hubs:read' })}`],
+    ['a valid token padded past 8 KiB', async () => `Bearer ${' '.repeat(8 * 1024)}${await sign({ tenantId: newTenant(), scope: 'hubs:read' })}`],
   ])('when the request has %s, then 401 with code 102', async (_case, authorization) => {
     const header = await authorization();
     const result = await rest(gateway, 'GET', HUBS, { headers: header === undefined ? {} : { authorization: header } });
     expect(codesOf(result, 401)).toEqual([102]);
+  });
+
+  test('when the request has two Authorization headers, even both valid, then 401 with code 102 on REST and GraphQL', async () => {
+    const token = `Bearer ${await sign({ tenantId: newTenant(), scope: 'hubs:read' })}`;
+    for (const [path, method, body] of [[HUBS, 'GET', ''], ['/graphql', 'POST', '{"query":"{ hubs { total } }"}']] as const) {
+      const connection = new RawConnection(gateway.url);
+      connection.write(
+        `${method} ${path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: ${token}\r\nAuthorization: ${token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      await connection.closed;
+      const [response] = connection.responses();
+      expect(response?.status).toBe(401);
+      expect(response?.body).toContain('PRT000102');
+    }
   });
 
   test('when there is no token, then 401 even for a bad body', async () => {

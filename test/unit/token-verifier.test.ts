@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
 import { UnauthenticatedError, type Permission } from '../../src/auth/caller';
 import { mintToken } from '../../src/auth/token-issuer';
-import { createTokenVerifier, type TokenVerifier } from '../../src/auth/token-verifier';
+import { CACHE_BYTES, CACHE_ENTRIES, createTokenVerifier, MAX_AUTHORIZATION_BYTES, type TokenVerifier } from '../../src/auth/token-verifier';
 import { loadConfig } from '../../src/config/config';
 
 const SECRET = 'token-verifier-test-secret-0123456789';
@@ -216,5 +216,45 @@ describe('remembered verifications', () => {
     const forged = bearer(await sign({ tenantId: TENANT }, { key: secretKey('another-secret-of-at-least-32-bytes!') }));
     await expectUnauthenticated(verifier, forged);
     await expectUnauthenticated(verifier, forged);
+  });
+});
+
+describe('what the verifier reads and keeps', () => {
+  test('when the Authorization header is over 8 KiB, then it is refused before anything is parsed, even around a valid token', async () => {
+    const verifier = hs256Verifier();
+    const token = await sign({ tenantId: TENANT, scope: 'hubs:read' });
+    const padded = (length: number) => `Bearer ${' '.repeat(length - 'Bearer '.length - token.length)}${token}`;
+    await expect(verifier.verify(padded(MAX_AUTHORIZATION_BYTES))).resolves.toMatchObject({ tenantId: TENANT });
+    await expect(verifier.verify(padded(MAX_AUTHORIZATION_BYTES + 1))).rejects.toThrow(/longer than 8192 bytes/);
+  });
+
+  test('when ever new spellings of one valid token arrive, then the cache stays within its entries and bytes', async () => {
+    const verifier = hs256Verifier();
+    const token = await sign({ tenantId: TENANT, scope: 'hubs:read' });
+    // Spaces before and after the token make 12,000 distinct headers of up to 8 KiB, all valid.
+    const room = MAX_AUTHORIZATION_BYTES - 'Bearer '.length - token.length - 2;
+    for (let n = 1; n <= CACHE_ENTRIES + 2000; n++) {
+      await verifier.verify(`Bearer ${' '.repeat(n % room)}${token}${' '.repeat(Math.floor(n / room))}`);
+    }
+    const { entries, bytes } = verifier.cached();
+    expect(entries).toBeLessThanOrEqual(CACHE_ENTRIES);
+    expect(bytes).toBeLessThanOrEqual(CACHE_BYTES);
+    // Keys are digests: a 8 KiB header costs its cache no more than a short one.
+    expect(bytes / entries).toBeLessThan(400);
+  });
+
+  test('when remembered tokens expire, then they are swept out, not kept until asked for again', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const verifier = hs256Verifier();
+      const shortLived = await Promise.all(Array.from({ length: 50 }, (_, index) => sign({ tenantId: TENANT, n: index }, { expiresAt: Math.floor(Date.now() / 1000) + 30 })));
+      for (const token of shortLived) await verifier.verify(bearer(token));
+      expect(verifier.cached().entries).toBe(50);
+      jest.setSystemTime(Date.now() + 2 * 60 * 1000);
+      await verifier.verify(bearer(await sign({ tenantId: TENANT }, { expiresAt: '1h' })));
+      expect(verifier.cached().entries).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
