@@ -27,7 +27,11 @@ import { IdempotencyRepository } from './idempotency/idempotency.repository';
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly database: Database;
-  /** Stops taking requests, lets those in flight finish, then closes the database pool. */
+  /**
+   * Stops in the contract's order (CONTRACT.md section 5): readiness 503 at once, serving on for
+   * SHUTDOWN_GRACE_MS, then 503 to new requests, in-flight ones finished, the pool closed.
+   * Calling it again while it runs joins the same stop.
+   */
   close(): Promise<void>;
 }
 
@@ -45,7 +49,17 @@ export interface BuildOptions {
    * embedded default passes one (its dev token); never set it when the operator configured auth.
    */
   readonly playgroundToken?: string;
+  /** How long a stopping gateway answers 503 on open connections before closing them (default `DRAIN_LINGER_MS`). */
+  readonly drainLingerMs?: number;
 }
+
+/**
+ * Once it stops taking requests, the gateway keeps its connections open this long: a client that
+ * sends on a keep-alive connection that just went idle gets a 503 with `Connection: close` and
+ * retries elsewhere, instead of a connection reset that it cannot tell from a lost request.
+ */
+const DRAIN_LINGER_MS = 250;
+const DRAIN_KEEP_ALIVE_MS = 500;
 
 /** Levels at which the one line per request is written (it is an `info` line). */
 const REQUEST_LINE_LEVELS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
@@ -139,6 +153,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   observeRequests(app, observe);
 
+  /** Readiness is 503 from the first moment of a stop; requests are still served during the grace. */
+  let stopping = false;
   let closing = false;
   app.decorateRequest('caller', null);
   app.decorateRequest('authFailure', null);
@@ -148,6 +164,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       reply.header('connection', 'close');
       throw new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1);
     }
+  });
+  // Answers of requests that were in flight when the stop began: keep the connection for a request
+  // already pipelined behind (it gets its 503), but tell the client not to send another on it.
+  // Node would advertise the keep-alive timeout the request arrived with (72 s).
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing && !reply.hasHeader('connection')) reply.header('connection', 'keep-alive').header('keep-alive', 'timeout=0');
   });
   registerDeadlines(app, config.requestTimeoutMs);
   app.addHook('onClose', async () => {
@@ -161,24 +183,35 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const verifier = createTokenVerifier(config.auth);
   const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
 
-  registerHealthRoutes(app, health);
+  registerHealthRoutes(app, health, () => stopping);
   registerMetricsRoute(app, metrics);
   await registerRest(app, config, { hubService, verifier, rateLimit });
   await registerApiDocs(app);
   const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit, playgroundToken: options.playgroundToken });
   await app.ready();
 
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    stopping = true;
+    await delay(config.shutdownGraceMs);
+    closing = true;
+    // A connection that goes idle from now on closes shortly after; without this, one that went
+    // idle after the stop began would hold it for the 72 s of keep-alive.
+    app.server.keepAliveTimeout = DRAIN_KEEP_ALIVE_MS;
+    await delay(options.drainLingerMs ?? DRAIN_LINGER_MS);
+    // Through Apollo's drain plugin this closes Fastify: no new connections, requests in flight
+    // finish (each within its deadline), then the pool closes (onClose above).
+    await stopGraphQL();
+  };
+
   return {
     app,
     database,
-    async close() {
-      closing = true;
-      // Through Apollo's drain plugin this closes Fastify: no new connections, requests in flight
-      // finish (each within its deadline), then the pool closes (onClose above).
-      await stopGraphQL();
-    },
+    close: () => (stopped ??= stop()),
   };
 }
+
+const delay = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)));
 
 /** Expired idempotency keys are ignored anyway; deleting them hourly keeps the table small. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;

@@ -3,6 +3,7 @@ import { buildApp, type Gateway } from './app';
 import { mintToken } from './auth/token-issuer';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import type { EmbeddedDatabase } from './db/embedded-postgres';
+import { DataFolderInUseError } from './dev/instance-lock';
 import { startZeroConfig, type ZeroConfigStart } from './dev/zero-config';
 
 /** How long the printed dev token stays valid. */
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
         if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`[postgres] ${line}\n`);
       });
     } catch (error) {
+      if (error instanceof DataFolderInUseError) return fail(error.message);
       return fail(`${String((error as Error).message ?? error)}\n${embeddedLog.join('\n')}`);
     }
     config = zeroConfig.config;
@@ -68,10 +70,21 @@ async function mintDevToken(config: Config, zeroConfig: ZeroConfigStart): Promis
   });
 }
 
+/** Signals that stop the gateway: a container runtime's SIGTERM, Ctrl-C, a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * One orderly stop, whatever signals come: npm forwards the SIGTERM it is sent, a terminal signals
+ * the whole process group, orchestrators repeat theirs. A repeated signal must not cut short the
+ * drain the first one started, so every listener stays installed and later signals only say so.
+ */
 function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      gateway.app.log.info({ signal }, 'already shutting down; requests in flight are still finishing');
+      return;
+    }
     stopping = true;
     gateway.app.log.info({ signal }, 'shutting down');
     let exitCode = 0;
@@ -84,8 +97,7 @@ function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined)
     await embedded?.stop();
     process.exit(exitCode);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  for (const signal of STOP_SIGNALS) process.on(signal, (received) => void stop(received));
 }
 
 function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroConfigStart | undefined, token: string | undefined): void {

@@ -11,6 +11,8 @@ export interface Config {
   readonly migrationsRun: boolean;
   readonly auth: AuthConfig;
   readonly requestTimeoutMs: number;
+  /** After SIGTERM, serve this long while readiness answers 503, so a balancer stops routing here first. */
+  readonly shutdownGraceMs: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly redisUrl: string | undefined;
   readonly graphql: { readonly introspection: boolean; readonly maxDepth: number; readonly maxCost: number };
@@ -136,6 +138,7 @@ export function loadConfig(env: Env): Config {
       scopeWrite,
     },
     requestTimeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 0, 0, 3_600_000),
     rateLimit: {
       max: integer('RATE_LIMIT_MAX', 600, 1, 1_000_000_000),
       windowMs: integer('RATE_LIMIT_WINDOW_MS', 60_000, 1, 86_400_000),

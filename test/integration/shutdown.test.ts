@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { Client } from 'pg';
 import { databaseUrl, newTenant, rest, startGateway, TEST_SECRET, tokenFor } from '../support/gateway';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
-import { responsesOf } from '../support/raw-http';
+import { RawConnection, requestHead, responsesOf } from '../support/raw-http';
 
 describe('closing the gateway', () => {
   test('when a request arrives while in-flight work finishes, then it gets 503 / 112 with Connection: close, and the in-flight one completes', async () => {
@@ -46,6 +46,49 @@ describe('closing the gateway', () => {
     expect(late?.head).toContain('retry-after: 1');
     expect(JSON.parse(late!.body)).toMatchObject({ status: 503, errors: [{ code: 112 }] });
     expect(gateway.database.closed).toBe(true);
+  });
+});
+
+describe('the order of a stop', () => {
+  test('when a stop begins with SHUTDOWN_GRACE_MS, then readiness is 503 at once while requests are still served, and 503 / 112 after the grace', async () => {
+    const gateway = await startGateway({ SHUTDOWN_GRACE_MS: '800' });
+    const token = await tokenFor(newTenant());
+    const closed = gateway.close();
+    const ready = await fetch(`${gateway.url}/health/ready`, { headers: { connection: 'close' } });
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'stopping' });
+    expect((await rest(gateway, 'GET', '/api/v1/hubs', { token, headers: { connection: 'close' } })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const late = await rest(gateway, 'GET', '/api/v1/hubs', { token, headers: { connection: 'close' } }).catch(() => undefined);
+    // Past the grace the gateway refuses new work (or has already stopped listening).
+    if (late !== undefined) expect(late).toMatchObject({ status: 503, body: { errors: [{ code: 112 }] } });
+    await closed;
+  });
+
+  test('when a request in flight at the stop is answered, then its connection is not kept open, and the stop does not wait on it', async () => {
+    const gateway = await startGateway();
+    const tenantId = newTenant();
+    const token = await tokenFor(tenantId);
+    const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Kept', description: 'x' } })).body;
+    const locker = new Client({ connectionString: databaseUrl() });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM hubs WHERE tenant_id = $1 AND hub_id = $2 FOR UPDATE', [tenantId, hubId]);
+    const connection = new RawConnection(gateway.url);
+    const body = JSON.stringify({ description: 'in flight' });
+    connection.write(requestHead('PUT', `/api/v1/hubs/${hubId}`, { authorization: `Bearer ${token}` }, Buffer.byteLength(body)) + body);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    const closed = gateway.close();
+    await locker.query('ROLLBACK');
+    await locker.end();
+    // The client keeps its connection and sends nothing more, as an idle keep-alive client does.
+    await closed;
+    expect(performance.now() - started).toBeLessThan(3000);
+    const [response] = connection.responses();
+    expect(response?.status).toBe(200);
+    expect(response?.head).toMatch(/keep-alive: timeout=0|connection: close/);
+    connection.destroy();
   });
 });
 

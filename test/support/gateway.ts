@@ -32,7 +32,8 @@ export interface TestGateway extends Gateway {
 }
 
 export async function startGateway(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestGateway> {
-  const gateway = await buildApp(testConfig(env), options);
+  // Test gateways close at once; the shutdown tests pass a linger of their own.
+  const gateway = await buildApp(testConfig(env), { drainLingerMs: 0, ...options });
   const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   return Object.assign(gateway, { url });
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths';
 
@@ -48,7 +49,18 @@ export interface StartedGateway {
 
 /** Starts `dist/src/main.js` and resolves once its banner shows the URLs (and the token, when one is printed). */
 export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<StartedGateway> {
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], { cwd, env });
+  return startUntilBanner(spawn(process.execPath, [join(DIST, 'main.js')], { cwd, env }), env);
+}
+
+/**
+ * Starts `npm start` in the project folder, exactly as a person or a container runtime does, and
+ * resolves once the gateway's banner is out. `child` is the npm process.
+ */
+export function startNpm(env: NodeJS.ProcessEnv): Promise<StartedGateway> {
+  return startUntilBanner(spawn('npm', ['start'], { cwd: projectRoot(), env }), env);
+}
+
+function startUntilBanner(child: ChildProcessWithoutNullStreams, env: NodeJS.ProcessEnv): Promise<StartedGateway> {
   const expectToken = env.DATABASE_URL === undefined && env.AUTH_JWT_SECRET === undefined;
   let output = '';
   return new Promise((resolve, reject) => {
@@ -63,6 +75,25 @@ export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<StartedG
     child.stderr.on('data', onData);
     child.on('close', (code) => reject(new Error(`exited with ${code} before its banner:\n${output}`)));
   });
+}
+
+/** The processes a process started, from Linux's /proc (empty where there is none). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** True while a process of that id exists. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Sends a signal and resolves with the exit code. */
