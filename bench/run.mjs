@@ -1,5 +1,5 @@
 // The benchmark (issue #5): the gateway against the physical limit (bench/limit-server.mjs) and a
-// peer (PostGraphile 5, bench/peer-server.mjs), on one PostgreSQL, one server at a time pinned to
+// peer (PostGraphile 5, bench/peer/peer-server.mjs, installed into bench/peer/ on first use), on one PostgreSQL, one server at a time pinned to
 // core 0 while the load generator (bench/load.mjs, autocannon) runs pinned to core 1.
 //
 //   npm run bench                 # the full run (about 10-15 minutes), table + bench/results.json
@@ -30,6 +30,8 @@ import pg from 'pg';
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, '..');
 const DIST = join(ROOT, 'dist');
+/** The peer lives in a package of its own: PostGraphile 5 declares Node 22 and stays out of the gateway's npm ci. */
+const PEER = join(BENCH, 'peer');
 const require = createRequire(import.meta.url);
 const startedAt = Date.now();
 
@@ -217,10 +219,11 @@ async function seed(url, label, tenants, hubsPerTenant) {
     const step = Math.max(1, Math.round(hubsPerTenant / 10));
     for (let h = 1; h <= hubsPerTenant; h++) {
       await client.query(
-        `INSERT INTO hubs (tenant_id, hub_id, name, description, close_dormant_conversation, status_id, created_at, updated_at)
+        `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description, close_dormant_conversation, status_id, created_at, updated_at)
          SELECT md5('bench-tenant-' || t)::uuid,
                 md5('bench-hub-' || t || '-' || $1::int)::uuid,
                 'Hub ' || $1::int,
+                'hub ' || $1::int,
                 'Benchmark hub ' || $1::int || ' of tenant ' || t || ': routes the conversations of one brand.',
                 $1::int % 31,
                 CASE WHEN $1::int % 5 = 0 THEN 2002 ELSE 2000 END,
@@ -308,7 +311,16 @@ function cleanEnv(extra) {
  * Starts one server on core 0 and resolves once it says it listens. `taskset` execs the program,
  * so the child's pid is the server's pid (for /proc/<pid>/status).
  */
+/** `npm ci` of bench/peer/ once, before the peer's first start. */
+function installPeer() {
+  if (existsSync(join(PEER, 'node_modules', 'postgraphile'))) return;
+  say('Installing the peer (PostGraphile 5) into bench/peer/ ...');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: PEER, stdio: 'inherit' });
+  if (result.status !== 0) fail('npm ci in bench/peer/ failed: the peer cannot be started.');
+}
+
 async function startServer(server, round) {
+  server.prepare?.();
   const port = await freePort();
   const env = cleanEnv({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: server.databaseUrl, DATABASE_POOL_SIZE: String(CONFIG.poolSize), ...server.env });
   const nodeArgs = [...server.nodeArgs];
@@ -713,7 +725,8 @@ async function main() {
       id: 'peer',
       label: 'peer (PostGraphile)',
       databaseUrl: smallUrl,
-      nodeArgs: ['--require', join(BENCH, 'polyfill.cjs'), join(BENCH, 'peer-server.mjs')],
+      nodeArgs: ['--require', join(PEER, 'polyfill.cjs'), join(PEER, 'peer-server.mjs')],
+      prepare: installPeer,
       env: { GRAPHILE_ENV: 'production' },
       ready: /peer listening/,
       scenarios: [scenario('peer-hub', 'GraphQL hub', readers), scenario('peer-hubs', 'GraphQL hubs', readers)],

@@ -13,7 +13,7 @@ import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { ServiceUnavailableError } from './errors/domain-error';
 import { registerApiDocs } from './http/api-docs';
-import { answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
+import { answerClientError, answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
 import { registerDeadlines } from './http/deadline';
 import { GatewayMetrics, registerMetricsRoute } from './http/metrics';
 import { createRateLimit } from './http/rate-limit';
@@ -134,6 +134,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // A number of proxies is a function of the hop for Fastify's types (proxy-addr reads both alike).
+    trustProxy: typeof config.trustProxy === 'number' ? trustNearest(config.trustProxy) : config.trustProxy,
+    // Requests the HTTP parser cannot read (bad syntax, headers over 16 KiB, a request still
+    // incomplete at Node's own timeout) get the contract's body, not Fastify's.
+    clientErrorHandler: answerClientError,
     // Answered before any route or hook, so observed here.
     frameworkErrors: (error, request, reply) => {
       answerUnreadableUrl(error, request, reply);
@@ -158,18 +163,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let closing = false;
   app.decorateRequest('caller', null);
   app.decorateRequest('authFailure', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks that run for every request take callbacks: no promise per request and hook.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (closing) {
-      reply.header('connection', 'close');
-      throw new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1);
-    }
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1));
   });
-  // Answers of requests that were in flight when the stop began: keep the connection for a request
-  // already pipelined behind (it gets its 503), but tell the client not to send another on it.
-  // Node would advertise the keep-alive timeout the request arrived with (72 s).
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    // API answers are never sniffed into another type, nor kept by a cache (they are per caller).
+    // Pages and assets that can be cached say so themselves.
+    reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    // Answers of requests that were in flight when the stop began: keep the connection for a
+    // request already pipelined behind (it gets its 503), but tell the client not to send another
+    // on it. Node would advertise the keep-alive timeout the request arrived with (72 s).
     if (closing && !reply.hasHeader('connection')) reply.header('connection', 'keep-alive').header('keep-alive', 'timeout=0');
+    done(null, payload);
   });
   registerDeadlines(app, config.requestTimeoutMs);
   app.addHook('onClose', async () => {
@@ -210,6 +220,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     close: () => (stopped ??= stop()),
   };
 }
+
+const trustNearest = (proxies: number) => (_address: string, hop: number) => hop < proxies;
 
 const delay = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)));
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config/config';
 import { isGuid } from '../common/guid';
@@ -81,7 +81,7 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
 
 /** A digest stands for the header in the cache: what a client sends never sizes what is kept. */
 function digestOf(authorization: string): string {
-  return createHash('sha256').update(authorization).digest('base64');
+  return hash('sha256', authorization, 'base64');
 }
 
 /** At most this many verified tokens, and at most this many bytes for them, are remembered. */

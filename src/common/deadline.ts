@@ -1,15 +1,20 @@
-import { setMaxListeners } from 'node:events';
 import { RequestTimeoutError } from '../errors/domain-error';
 
+const NOTHING = () => undefined;
+
 /**
- * The moment one request's time runs out (REQUEST_TIMEOUT_MS, counted from its arrival), and a
- * signal that fires then, so that the work the request started can be cancelled instead of
+ * The moment one request's time runs out (REQUEST_TIMEOUT_MS, counted from its arrival), and the
+ * callbacks to run then, so that the work the request started can be cancelled instead of
  * finishing after its client was told it failed.
+ *
+ * Cheap on the common path, where every request has a deadline and almost none reach it: no timer
+ * exists while nobody listens, and the last listener to leave clears it.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
   private readonly expiresAt: number;
+  private listeners: Set<() => void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private fired = false;
 
   /**
    * @param remainingMs time left from now
@@ -20,21 +25,11 @@ export class Deadline {
     readonly timeoutMs: number = remainingMs,
   ) {
     this.expiresAt = performance.now() + Math.max(0, remainingMs);
-    this.timer = setTimeout(() => this.controller.abort(new RequestTimeoutError(this.timeoutMs)), Math.max(0, remainingMs));
-    // A deadline never keeps the process alive on its own.
-    this.timer.unref();
-    // Every root field of one GraphQL operation waiting for its lane listens here: a hundred
-    // listeners on one request's signal are expected, not a leak.
-    setMaxListeners(0, this.controller.signal);
-  }
-
-  /** Fires once, when the deadline passes. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   get expired(): boolean {
-    return this.controller.signal.aborted;
+    if (!this.fired && performance.now() >= this.expiresAt) this.fire();
+    return this.fired;
   }
 
   /** Milliseconds left, never below zero. */
@@ -47,8 +42,35 @@ export class Deadline {
     if (this.expired) throw new RequestTimeoutError(this.timeoutMs);
   }
 
-  /** The request is answered: the timer is no longer needed. */
-  dispose(): void {
+  /**
+   * Calls `listener` once when the deadline passes (at once when it has), and answers the
+   * function that stops listening.
+   */
+  onExpiry(listener: () => void): () => void {
+    if (this.expired) {
+      listener();
+      return NOTHING;
+    }
+    (this.listeners ??= new Set()).add(listener);
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.fire(), Math.max(0, this.expiresAt - performance.now()));
+      // A deadline never keeps the process alive on its own.
+      this.timer.unref();
+    }
+    return () => {
+      if (this.listeners?.delete(listener) !== true || this.listeners.size > 0 || this.timer === undefined) return;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    };
+  }
+
+  private fire(): void {
+    if (this.fired) return;
+    this.fired = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
   }
 }

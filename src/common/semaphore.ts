@@ -1,5 +1,11 @@
 /** Why a wait for a slot ended without one. */
-export type WaitOutcome = 'aborted' | 'timed out';
+export type WaitOutcome = 'expired' | 'timed out';
+
+/** What can end a wait early: a request's deadline (src/common/deadline.ts). */
+export interface WaitLimit {
+  readonly expired: boolean;
+  onExpiry(listener: () => void): () => void;
+}
 
 interface Waiter {
   readonly grant: () => void;
@@ -8,7 +14,7 @@ interface Waiter {
 
 /**
  * At most `capacity` holders at once; the others wait in arrival order. A wait ends early when its
- * signal aborts or after `waitMs`, and the slot it would have had goes to the next waiter.
+ * deadline passes or after `waitMs`, and the slot it would have had goes to the next waiter.
  */
 export class Semaphore {
   private active = 0;
@@ -33,21 +39,27 @@ export class Semaphore {
 
   /** True when nobody holds or waits: a keyed owner may forget this semaphore. */
   get idle(): boolean {
-    return this.active === 0 && this.waiting === 0;
+    return this.active === 0 && this.pending === 0;
+  }
+
+  /** A free slot at once, or undefined when one would have to be waited for. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.capacity || this.pending > 0) return undefined;
+    this.active++;
+    return this.releaser();
   }
 
   /**
    * Resolves with the function that gives the slot back (call it exactly once), or rejects with
    * the `WaitOutcome` when the wait ends without a slot.
    */
-  acquire(options: { signal?: AbortSignal; waitMs?: number } = {}): Promise<() => void> {
-    if (options.signal?.aborted) return Promise.reject<() => void>('aborted' satisfies WaitOutcome);
-    if (this.active < this.capacity && this.waiting === 0) {
-      this.active++;
-      return Promise.resolve(this.releaser());
-    }
+  acquire(options: { until?: WaitLimit; waitMs?: number } = {}): Promise<() => void> {
+    const free = this.tryAcquire();
+    if (free !== undefined) return Promise.resolve(free);
+    if (options.until?.expired) return Promise.reject<() => void>('expired' satisfies WaitOutcome);
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let stopListening = (): void => undefined;
       const giveUp = (outcome: WaitOutcome) => {
         if (waiter.settled) return;
         waiter.settled = true;
@@ -55,10 +67,9 @@ export class Semaphore {
         cleanUp();
         reject(outcome);
       };
-      const onAbort = () => giveUp('aborted');
       const cleanUp = () => {
         clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+        stopListening();
       };
       const waiter: Waiter = {
         settled: false,
@@ -69,7 +80,7 @@ export class Semaphore {
       };
       this.waiters.push(waiter);
       this.pending++;
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.until !== undefined) stopListening = options.until.onExpiry(() => giveUp('expired'));
       if (options.waitMs !== undefined) timer = setTimeout(() => giveUp('timed out'), options.waitMs);
     });
   }
@@ -80,7 +91,7 @@ export class Semaphore {
       if (released) return;
       released = true;
       this.active--;
-      this.grantNext();
+      if (this.waiters.length > this.head) this.grantNext();
     };
   }
 

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * The gateway's whole configuration, read from environment variables in this one place
  * (CONTRACT.md section 1). Nothing else in the code reads `process.env`.
@@ -18,6 +20,12 @@ export interface Config {
   readonly graphql: { readonly introspection: boolean; readonly maxDepth: number; readonly maxCost: number };
   /** `'*'` allows any origin; tokens travel in a header, so no credentials mode is involved. */
   readonly corsOrigins: '*' | readonly string[];
+  /**
+   * Whose `X-Forwarded-For` to believe for the client's address (rate limits per IP, logs): no one
+   * (`false`, the default), any peer (`true`), the nearest N proxies, or the listed addresses and
+   * CIDR ranges (Fastify's `trustProxy`).
+   */
+  readonly trustProxy: boolean | number | string;
   readonly logLevel: LogLevel;
 }
 
@@ -150,8 +158,28 @@ export function loadConfig(env: Env): Config {
       maxCost: integer('GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
     },
     corsOrigins: corsOrigins(read('CORS_ORIGINS')),
+    trustProxy: trustProxy(read('TRUST_PROXY')),
     logLevel: logLevel as LogLevel,
   };
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (/^[1-9][0-9]{0,2}$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a number of proxies, or a comma-separated list of addresses and CIDR ranges, got "${entry}"`);
+    }
+  }
+  return entries.join(',');
 }
 
 function corsOrigins(raw: string | undefined): '*' | readonly string[] {

@@ -138,70 +138,67 @@ export class Database {
 
   private async withConnection<T>(work: TenantWork, use: (connection: Connection) => Promise<T>): Promise<T> {
     work.deadline.throwIfExpired();
-    const releaseLane = await wait(work.lane.acquire({ signal: work.deadline.signal }), work.deadline);
+    const releaseLane = work.lane.tryAcquire() ?? (await wait(work.lane.acquire({ until: work.deadline }), work.deadline));
     try {
       // One bounded wait for everything between the request and a connection: its tenant's share,
       // a slot of the pool, and opening the connection when the pool has none idle.
       const until = performance.now() + this.options.connectionWaitMs;
-      const releaseSlots = await this.admit(work, until);
+      const share = this.shareOf(work.tenantId);
       try {
-        const client = await this.connect(work.deadline, until);
-        const connection = new Connection(client, work.deadline, this.options.statementTimeoutMs);
+        const releaseShare = share.tryAcquire() ?? (await wait(share.acquire(this.waitUntil(work, until)), work.deadline));
         try {
-          return await use(connection);
+          const releaseSlot = this.connections.tryAcquire() ?? (await wait(this.connections.acquire(this.waitUntil(work, until)), work.deadline));
+          try {
+            const connection = new Connection(await this.connect(work.deadline, until), work.deadline, this.options.statementTimeoutMs);
+            try {
+              return await use(connection);
+            } finally {
+              connection.release();
+            }
+          } finally {
+            releaseSlot();
+          }
         } finally {
-          connection.release();
+          releaseShare();
         }
       } finally {
-        releaseSlots();
+        if (share.idle) this.tenantShares.delete(work.tenantId);
       }
     } finally {
       releaseLane();
     }
   }
 
-  /** Waits for a slot of the tenant's share, then for one of the pool's. */
-  private async admit(work: TenantWork, until: number): Promise<() => void> {
-    const waitOptions = () => ({ signal: work.deadline.signal, waitMs: Math.max(0, until - performance.now()) });
-    let share = this.tenantShares.get(work.tenantId);
-    if (share === undefined) this.tenantShares.set(work.tenantId, (share = new Semaphore(this.tenantShare)));
-    const forgetShareIfIdle = () => {
-      if (share.idle) this.tenantShares.delete(work.tenantId);
-    };
-    let releaseShare: () => void;
-    try {
-      releaseShare = await wait(share.acquire(waitOptions()), work.deadline);
-    } catch (error) {
-      forgetShareIfIdle();
-      throw error;
-    }
-    let releaseConnection: () => void;
-    try {
-      releaseConnection = await wait(this.connections.acquire(waitOptions()), work.deadline);
-    } catch (error) {
-      releaseShare();
-      forgetShareIfIdle();
-      throw error;
-    }
-    return () => {
-      releaseConnection();
-      releaseShare();
-      forgetShareIfIdle();
-    };
+  private shareOf(tenantId: string): Semaphore {
+    let share = this.tenantShares.get(tenantId);
+    if (share === undefined) this.tenantShares.set(tenantId, (share = new Semaphore(this.tenantShare)));
+    return share;
+  }
+
+  private waitUntil(work: TenantWork, until: number): { until: Deadline; waitMs: number } {
+    return { until: work.deadline, waitMs: Math.max(0, until - performance.now()) };
   }
 
   /**
    * A pooled connection, or a new one opened within what is left of the wait; a connection that
-   * arrives after the request gave up on it goes back to the pool.
+   * arrives after the request gave up on it goes back to the pool. (The gate above never lets more
+   * requests through than the pool has connections, so an idle one is there to be taken at once.)
    */
   private async connect(deadline: Deadline, until: number): Promise<pg.PoolClient> {
+    const idle = this.pool.idleCount > 0;
     const connecting = this.pool.connect();
+    if (idle) {
+      try {
+        return await connecting;
+      } catch (error) {
+        throw translateDatabaseError(error, this.options.statementTimeoutMs);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    let stopListening: () => void = () => undefined;
     const gaveUp = new Promise<'gave up'>((resolve) => {
-      onAbort = () => resolve('gave up');
-      timer = setTimeout(onAbort, Math.max(0, until - performance.now()));
-      deadline.signal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => resolve('gave up'), Math.max(0, until - performance.now()));
+      stopListening = deadline.onExpiry(() => resolve('gave up'));
     });
     let client: pg.PoolClient | 'gave up';
     try {
@@ -210,7 +207,7 @@ export class Database {
       throw translateDatabaseError(error, this.options.statementTimeoutMs);
     } finally {
       clearTimeout(timer);
-      deadline.signal.removeEventListener('abort', onAbort!);
+      stopListening();
     }
     if (client === 'gave up') {
       connecting.then((late) => late.release(), () => undefined);
@@ -228,7 +225,7 @@ async function wait(acquiring: Promise<() => void>, deadline: Deadline): Promise
   try {
     return await acquiring;
   } catch (outcome) {
-    if ((outcome as WaitOutcome) === 'aborted') throw new RequestTimeoutError(deadline.timeoutMs);
+    if ((outcome as WaitOutcome) === 'expired') throw new RequestTimeoutError(deadline.timeoutMs);
     throw new ServiceUnavailableError(BUSY);
   }
 }
@@ -246,11 +243,10 @@ class Connection {
 
   async run(statement: Statement, values: readonly unknown[]): Promise<Row[]> {
     this.deadline.throwIfExpired();
-    const onDeadline = () => {
+    const stopListening = this.deadline.onExpiry(() => {
       this.discard = true;
       void sendCancelRequest(sessionKey(this.client));
-    };
-    this.deadline.signal.addEventListener('abort', onDeadline, { once: true });
+    });
     try {
       const result = await this.client.query({ name: statement.name, text: statement.text, values: values as unknown[] });
       return result.rows as Row[];
@@ -259,7 +255,7 @@ class Connection {
       if (translated instanceof ServiceUnavailableError) this.discard = true;
       throw translated;
     } finally {
-      this.deadline.signal.removeEventListener('abort', onDeadline);
+      stopListening();
     }
   }
 

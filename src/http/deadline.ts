@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from 'fastify';
 import { Deadline } from '../common/deadline';
 import { Semaphore } from '../common/semaphore';
@@ -23,32 +23,48 @@ const CANCELLATION_GRACE_MS = 2000;
  * to it: a body still arriving at the deadline is answered 408 and its connection closed. So is
  * any answer sent before the body was read (a 401 from the headers alone): reading the rest of a
  * body nobody needs would let a client that sends one byte at a time hold the socket.
+ *
+ * The hooks take callbacks rather than returning promises: they run for every request.
  */
 export function registerDeadlines(app: FastifyInstance, timeoutMs: number): void {
   app.decorateRequest('deadline', null as unknown as Deadline);
-  app.addHook('onRequest', async (request, reply) => {
+  app.decorateRequest('stopUploadGuard', null);
+  app.addHook('onRequest', (request, reply, done) => {
     request.deadline = new Deadline(timeoutMs - reply.elapsedTime, timeoutMs);
+    done();
   });
-  app.addHook('preParsing', async (request, _reply, payload) => uploadUnderDeadline(request, payload));
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!hasBody(request)) return done(null, payload);
+    if (request.deadline.expired) return done(new RequestTimeoutError(timeoutMs), payload);
+    request.stopUploadGuard = request.deadline.onExpiry(() => failUpload(request, payload));
+    done(null, payload);
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    request.stopUploadGuard?.();
     if (!request.raw.complete) reply.header('connection', 'close');
-  });
-  app.addHook('onResponse', async (request) => {
-    request.deadline?.dispose();
+    done(null, payload);
   });
 }
 
-/** The body stream, failing with the 408 when the deadline passes before the last byte arrived. */
-function uploadUnderDeadline(request: FastifyRequest, payload: Readable): Readable {
-  // Small bodies arrive with the headers: nothing left to wait for.
-  if (request.raw.complete) return payload;
-  const guarded = new PassThrough();
-  const onDeadline = () => guarded.destroy(new RequestTimeoutError(request.deadline.timeoutMs));
-  request.deadline.signal.addEventListener('abort', onDeadline, { once: true });
-  guarded.once('close', () => request.deadline.signal.removeEventListener('abort', onDeadline));
-  payload.once('error', (error) => guarded.destroy(error));
-  payload.pipe(guarded);
-  return guarded;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Stops watching the upload once the request is answered. */
+    stopUploadGuard: (() => void) | null;
+  }
+}
+
+const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
+
+/**
+ * The body is still arriving at the deadline: Fastify's body reader, which listens for the
+ * stream's errors, gets the 408 as one, so the route answers it in its own shape. (Destroying the
+ * request stream instead would close the socket before any answer.) Without a reader listening,
+ * an answer has already gone out, and the incomplete body closes the connection after it.
+ */
+function failUpload(request: FastifyRequest, payload: Readable): void {
+  if (request.raw.complete || payload.listenerCount('error') === 0) return;
+  payload.emit('error', new RequestTimeoutError(request.deadline.timeoutMs));
 }
 
 /** The budget of one request: its deadline, and a lane of at most `connections` database connections. */
@@ -68,32 +84,32 @@ type Handler<R extends RouteGenericInterface, T> = (request: FastifyRequest<R>, 
 export function withDeadline<R extends RouteGenericInterface = RouteGenericInterface, T = unknown>(
   handler: Handler<R, T>,
 ): (request: FastifyRequest<R>, reply: FastifyReply<R>) => Promise<T> {
-  return async function (this: unknown, request: FastifyRequest<R>, reply: FastifyReply<R>) {
+  return function (this: unknown, request: FastifyRequest<R>, reply: FastifyReply<R>) {
     const { deadline } = request;
     deadline.throwIfExpired();
     const work = Promise.resolve(handler.call(this, request, reply));
-    const settled = work.then(
-      () => true,
-      () => true,
-    );
-    if (!(await Promise.race([settled, aborted(deadline.signal)]))) {
-      if (!(await Promise.race([settled, delay(CANCELLATION_GRACE_MS)]))) {
-        work.catch(() => undefined);
-        request.log.warn({ graceMs: CANCELLATION_GRACE_MS }, 'work past its deadline did not stop in time; answering 408 without confirmation');
-        throw new RequestTimeoutError(deadline.timeoutMs);
-      }
-    }
-    return work;
+    return new Promise<T>((resolve, reject) => {
+      let grace: NodeJS.Timeout | undefined;
+      const stopListening = deadline.onExpiry(() => {
+        grace = setTimeout(() => {
+          request.log.warn({ graceMs: CANCELLATION_GRACE_MS }, 'work past its deadline did not stop in time; answering 408 without confirmation');
+          reject(new RequestTimeoutError(deadline.timeoutMs));
+        }, CANCELLATION_GRACE_MS);
+      });
+      const settle = () => {
+        stopListening();
+        clearTimeout(grace);
+      };
+      work.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   };
-}
-
-function aborted(signal: AbortSignal): Promise<false> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(false);
-    else signal.addEventListener('abort', () => resolve(false), { once: true });
-  });
-}
-
-function delay(ms: number): Promise<false> {
-  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
 }

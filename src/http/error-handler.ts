@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   DomainError,
@@ -98,4 +100,31 @@ export function answerUnreadableUrl(_error: Error, request: FastifyRequest, repl
     ? problem('hubId', 'type')
     : { property: '', code: 300 as const, detail: 'The request URL cannot be read.' };
   sendError(request, reply, new InvalidInputError([unreadable]));
+}
+
+/** What the HTTP parser's own failures are, in the contract's words. */
+function clientErrorAnswer(code: string | undefined): { status: number; hubsterCode: number; message: string } {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, hubsterCode: 108, message: 'The request did not arrive in time.' };
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, hubsterCode: 300, message: 'The request headers are larger than 16 KiB.' };
+  return { status: 400, hubsterCode: 300, message: 'The request cannot be read as HTTP.' };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's HTTP parser failed before any request existed (bad
+ * syntax, headers too large, a request incomplete at Node's own timeout). There is no route to
+ * answer in its own shape, so the answer is Hubster's body, written on the socket, which is then
+ * closed: whatever the client sends next on it cannot be read either.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const { status, hubsterCode, message } = clientErrorAnswer(error.code);
+    const body = JSON.stringify({ status, errors: [{ code: hubsterCode, description: `${message} (code: ${hubsterErrorCode(hubsterCode)})` }] });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroySoon();
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config';
 import { InvalidInputError } from '../errors/domain-error';
 import { hubRoutes, type HubRoutesDependencies } from '../hubs/hub.routes';
-import { HUB_SHARED_SCHEMAS } from '../hubs/hub.schemas';
+import { HUB_SHARED_SCHEMAS, OPENAPI_SERVERS } from '../hubs/hub.schemas';
 
 /**
  * Bodies are decoded strictly: invalid UTF-8 (`C3 28 FF`, or CESU-8's encoded surrogates
@@ -26,8 +26,13 @@ export async function registerRest(app: FastifyInstance, config: Config, deps: H
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     // Tokens travel in Authorization, never in cookies, so no credentials mode is needed.
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+    // The headers the gateway sends that a browser script may want: @fastify/rate-limit's draft
+    // headers are the three RateLimit-* ones.
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
+    // An OPTIONS that is no preflight (no Origin, or `OPTIONS *`) is answered 204 too, rather than
+    // with the plugin's plain-text 400.
+    strictPreflight: false,
   });
 
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -47,6 +52,7 @@ export async function registerRest(app: FastifyInstance, config: Config, deps: H
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      servers: OPENAPI_SERVERS,
       info: {
         title: 'Hubs gateway: REST',
         version: '1.0.0',

@@ -1,5 +1,18 @@
 import type { FastifySchemaValidationError } from 'fastify';
-import { InvalidInputError, type Problem } from '../errors/domain-error';
+import { ForbiddenError, UnauthenticatedError, type Permission } from '../auth/caller';
+import {
+  InternalError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  RequestTimeoutError,
+  ServiceUnavailableError,
+  type DomainError,
+  type Problem,
+} from '../errors/domain-error';
+import { hubsterErrorBody } from '../http/error-handler';
+import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
+import { HubNotFoundError } from './hub.errors';
 import { HubStatusId } from './hub.entity';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, idempotencyKeyProblem } from '../idempotency/idempotency.rules';
 import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
@@ -12,10 +25,11 @@ import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
 
 const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 /**
- * Storable text: no U+0000, no unpaired surrogate. Ajv compiles patterns with the `u` flag, under
- * which a surrogate range matches only a half without its partner.
+ * Storable text: no U+0000, no unpaired surrogate. Read the same with the `u` flag (Ajv: a pair is
+ * one code point outside the surrogate range) and without it (most other validators: a pair is
+ * two code units, matched by the second branch), so an emoji passes everywhere.
  */
-const TEXT_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+const TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
 
 const guid = { type: 'string', pattern: GUID_PATTERN, examples: ['3bc1e69f-c520-446f-ab2c-01751fd66a31'] } as const;
 
@@ -96,8 +110,8 @@ export const HUB_SHARED_SCHEMAS = [
           required: ['code', 'description'],
           additionalProperties: false,
           properties: {
-            code: { type: 'integer', examples: [301] },
-            description: { type: 'string', examples: ["Property 'name' is required. (code: PRT000301)"] },
+            code: { type: 'integer', description: "Hubster's code; the description ends with it as (code: PRT000nnn)." },
+            description: { type: 'string' },
           },
         },
       },
@@ -105,23 +119,35 @@ export const HUB_SHARED_SCHEMAS = [
   },
 ] as const;
 
-const error = (description: string) => ({ description, $ref: 'HubsterError#' });
+/** The example hub id of the documented 404. */
+const EXAMPLE_HUB_ID = '3bc1e69f-c520-446f-ab2c-01751fd66a31';
+
+/**
+ * An error response, with the body the gateway really sends for `example` as its example (in the
+ * media type, where OpenAPI puts examples; @fastify/swagger drops the siblings of a `$ref`).
+ */
+const error = (description: string, example: DomainError) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: 'HubsterError#' }, example: hubsterErrorBody(example) } },
+});
 const retryAfter = { 'retry-after': { type: 'integer', minimum: 1, description: 'Seconds to wait before retrying.' } };
 /** An error response that tells the client when to come back. */
-const retryableError = (description: string) => ({ ...error(description), headers: retryAfter });
+const retryableError = (description: string, example: DomainError) => ({ ...error(description, example), headers: retryAfter });
 
 /** The statuses the seed page lists for every route, with Hubster's wording. */
-const COMMON_ERRORS = {
-  401: error('Unauthorized. Token is invalid.'),
-  403: error('Forbidden. Access to the requested resource is forbidden.'),
-  408: error('Timed out. The request timed out.'),
-  429: retryableError('Too many requests. API usage limit has been reached (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS).'),
-  500: error('Internal server error. There was an internal issue with the service.'),
-  503: retryableError('Service unavailable. The database is unreachable or the gateway is shutting down.'),
-};
-const BAD_REQUEST = { 400: error('Bad request. The body of the response will have more info.') };
-const NOT_FOUND = { 404: error('Not found. Resource not found.') };
-const TOO_LARGE = { 413: error('Payload too large. The body is over 1 MiB.') };
+const commonErrors = (permission: Permission) => ({
+  401: error('Unauthorized. Token is invalid.', new UnauthenticatedError('An Authorization header with a Bearer token is required.')),
+  403: error('Forbidden. Access to the requested resource is forbidden.', new ForbiddenError(permission)),
+  408: error('Timed out. The request timed out.', new RequestTimeoutError(10_000)),
+  429: retryableError('Too many requests. API usage limit has been reached (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS).', new RateLimitedError(600, 42)),
+  500: error('Internal server error. There was an internal issue with the service.', new InternalError()),
+  503: retryableError('Service unavailable. The database is unreachable or the gateway is shutting down.', new ServiceUnavailableError()),
+});
+const badRequest = (...problems: [Problem, ...Problem[]]) => ({
+  400: error('Bad request. The body of the response will have more info.', new InvalidInputError(problems)),
+});
+const NOT_FOUND = { 404: error('Not found. Resource not found.', new HubNotFoundError(EXAMPLE_HUB_ID)) };
+const TOO_LARGE = { 413: error('Payload too large. The body is over 1 MiB.', new PayloadTooLargeError(1024 * 1024)) };
 
 const ok = (ref: string, description: string) => ({ 200: { description, $ref: `${ref}#` } });
 const hubIdParams = {
@@ -131,8 +157,11 @@ const hubIdParams = {
 } as const;
 const security = [{ bearerAuth: [] }];
 const tags = ['Hubs'];
+/** Where the routes are: relative to the document, so on whatever host serves it. */
+export const OPENAPI_SERVERS = [{ url: '/', description: 'This gateway' }];
 
 export const createHubSchema = {
+  operationId: 'createHub',
   tags,
   security,
   summary: 'Creates a hub.',
@@ -150,40 +179,44 @@ export const createHubSchema = {
   body: { type: 'object', required: ['name', 'description'], properties: hubProperties },
   response: {
     ...ok('Hub', 'OK: the created hub.'),
-    ...BAD_REQUEST,
-    409: retryableError('Conflict. A create with this Idempotency-Key is still running.'),
+    ...badRequest(problem('name', 'required')),
+    409: retryableError('Conflict. A create with this Idempotency-Key is still running.', new IdempotencyInProgressError()),
     ...TOO_LARGE,
-    422: error('Unprocessable. This Idempotency-Key was used with a different body.'),
-    ...COMMON_ERRORS,
+    422: error('Unprocessable. This Idempotency-Key was used with a different body.', new IdempotencyKeyReusedError()),
+    ...commonErrors('write'),
   },
 };
 
 export const updateHubSchema = {
+  operationId: 'updateHub',
   tags,
   security,
   summary: 'Updates a hub: only the properties present change; hubId, tenantId and unknown properties are ignored.',
   params: hubIdParams,
   body: { type: 'object', properties: hubProperties },
-  response: { ...ok('Hub', 'OK: the updated hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...TOO_LARGE, ...COMMON_ERRORS },
+  response: { ...ok('Hub', 'OK: the updated hub.'), ...badRequest(problem('statusId', 'unsupported')), ...NOT_FOUND, ...TOO_LARGE, ...commonErrors('write') },
 };
 
 export const deleteHubSchema = {
+  operationId: 'deleteHub',
   tags,
   security,
   summary: 'Deletes a hub and answers it as it was.',
   params: hubIdParams,
-  response: { ...ok('Hub', 'OK: the deleted hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...COMMON_ERRORS },
+  response: { ...ok('Hub', 'OK: the deleted hub.'), ...badRequest(problem('hubId', 'type')), ...NOT_FOUND, ...commonErrors('write') },
 };
 
 export const getHubSchema = {
+  operationId: 'getHub',
   tags,
   security,
   summary: 'Gets a hub.',
   params: hubIdParams,
-  response: { ...ok('Hub', 'OK: the hub.'), ...BAD_REQUEST, ...NOT_FOUND, ...COMMON_ERRORS },
+  response: { ...ok('Hub', 'OK: the hub.'), ...badRequest(problem('hubId', 'type')), ...NOT_FOUND, ...commonErrors('read') },
 };
 
 export const listHubsSchema = {
+  operationId: 'listHubs',
   tags,
   security,
   summary: "Gets a page of the tenant's hubs, oldest first.",
@@ -200,7 +233,7 @@ export const listHubsSchema = {
       },
     },
   },
-  response: { ...ok('HubPage', 'OK: one page of hubs with the total.'), ...BAD_REQUEST, ...COMMON_ERRORS },
+  response: { ...ok('HubPage', 'OK: one page of hubs with the total.'), ...badRequest(problem('pageSize', 'range')), ...commonErrors('read') },
 };
 
 /** Which kind of rule each JSON-schema keyword checks. */

@@ -259,10 +259,13 @@ describe('slow uploads (REQUEST_TIMEOUT_MS = 1000)', () => {
     expect(connection.responses().map((response) => response.status)).toEqual([401]);
   });
 
-  test('when a client stalls in the middle of its headers, then the connection is closed', async () => {
+  test('when a client stalls in the middle of its headers, then 408 in Hubster\'s shape and the connection is closed', async () => {
     const connection = new RawConnection(gateway.url);
     connection.write('GET /api/v1/hubs HTTP/1.1\r\nHost: gateway\r\nAuthori');
     // The headers timeout is the deadline here (1 s); Node checks it once a second.
     expect(await connection.closedWithin(4000)).toBe(true);
+    const [response] = connection.responses();
+    expect(response?.status).toBe(408);
+    expect(JSON.parse(response!.body)).toEqual({ status: 408, errors: [{ code: 108, description: expect.stringContaining('PRT000108') }] });
   });
 });

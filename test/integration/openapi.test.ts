@@ -20,11 +20,13 @@ type Method = 'get' | 'post' | 'put' | 'delete';
 type DocPath = typeof COLLECTION | typeof ONE;
 
 interface Operation {
+  operationId?: string;
   security?: Record<string, string[]>[];
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }>;
 }
 interface OpenApiDocument {
   openapi: string;
+  servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, unknown> };
 }
@@ -122,6 +124,48 @@ describe('the document', () => {
       }
     },
   );
+});
+
+describe('what a code generator or a person reads', () => {
+  test('when the servers are read, then the routes are on the host that serves the document', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  test('when the operations are read, then each has its own operationId', () => {
+    const ids = SEED_OPERATIONS.map(({ method, path }) => document.paths[path]![method]!.operationId);
+    expect(ids).toEqual(['createHub', 'listHubs', 'updateHub', 'deleteHub', 'getHub']);
+  });
+
+  test.each(SEED_OPERATIONS)('when the error examples of $method $path are read, then each is a body of its own status, valid against its schema', ({ method, path, statuses }) => {
+    const operation = document.paths[path]![method]!;
+    for (const status of [...statuses, ...Object.keys(operation.responses).map(Number)].filter((status) => status >= 400)) {
+      const example = operation.responses[status]?.content?.[JSON_MEDIA]?.example as HubsterError | undefined;
+      expect({ status, example: example?.status }).toEqual({ status, example: status });
+      expect(violations(validatorFor(path, method, status), example)).toEqual([]);
+      for (const entry of example!.errors) expect(entry.description).toContain(`(code: PRT${String(entry.code).padStart(6, '0')})`);
+    }
+  });
+
+  test('when the examples of answers a test can provoke are compared with the real answers, then they are the same', async () => {
+    const token = await tokenFor(newTenant());
+    const examples = (method: Method, path: DocPath, status: number) => document.paths[path]![method]!.responses[status]!.content![JSON_MEDIA]!.example;
+    expect((await rest(gateway, 'GET', COLLECTION)).body).toEqual(examples('get', COLLECTION, 401));
+    expect((await rest(gateway, 'GET', `${COLLECTION}/3bc1e69f-c520-446f-ab2c-01751fd66a31`, { token })).body).toEqual(examples('get', ONE, 404));
+    expect((await rest(gateway, 'GET', `${COLLECTION}/x`, { token })).body).toEqual(examples('get', ONE, 400));
+    expect((await rest(gateway, 'POST', COLLECTION, { token, body: { description: '' } })).body).toEqual(examples('post', COLLECTION, 400));
+    expect((await rest(gateway, 'GET', `${COLLECTION}?pageSize=0`, { token })).body).toEqual(examples('get', COLLECTION, 400));
+    const reader = await tokenFor(newTenant(), ['hubs:read']);
+    expect((await rest(gateway, 'POST', COLLECTION, { token: reader, body: { name: 'x', description: '' } })).body).toEqual(examples('post', COLLECTION, 403));
+  });
+
+  test('when a validator without the u flag reads the text pattern, then an emoji passes and a lone surrogate or U+0000 does not', () => {
+    const pattern = (document.paths[COLLECTION]!.post as unknown as { requestBody: { content: Record<string, { schema: { properties: { name: { pattern: string } } } }> } })
+      .requestBody.content[JSON_MEDIA]!.schema.properties.name.pattern;
+    for (const flags of ['', 'u']) {
+      const text = new RegExp(pattern, flags);
+      expect([text.test('Café 😀'), text.test('\ud83d'), text.test('a\u0000b')]).toEqual([true, false, false]);
+    }
+  });
 });
 
 describe('the validator', () => {

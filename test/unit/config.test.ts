@@ -79,6 +79,8 @@ const settings: readonly Setting[] = [
     parsed: ['https://app.example.com'],
   },
   { variable: 'LOG_LEVEL', select: (c) => c.logLevel, fallback: 'info', value: 'debug', parsed: 'debug' },
+  { variable: 'SHUTDOWN_GRACE_MS', select: (c) => c.shutdownGraceMs, fallback: 0, value: '5000', parsed: 5000 },
+  { variable: 'TRUST_PROXY', select: (c) => c.trustProxy, fallback: false, value: '10.0.0.0/8, 192.168.1.7', parsed: '10.0.0.0/8,192.168.1.7' },
 ];
 
 describe('loadConfig', () => {
@@ -109,6 +111,16 @@ describe('loadConfig', () => {
     test('when CORS_ORIGINS is a comma-separated list, then each origin is kept, trimmed, in order', () => {
       const config = loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000 ,https://admin.example.com' });
       expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com']);
+    });
+
+    test.each([
+      ['true', true],
+      ['off', false],
+      ['2', 2],
+      ['::1', '::1'],
+      ['fd00::/8,127.0.0.1', 'fd00::/8,127.0.0.1'],
+    ])('when TRUST_PROXY is "%s", then it is read as %p', (value, expected) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
     });
 
     test('when AUTH_JWT_SECRET has surrounding spaces, then it is kept byte for byte', () => {
@@ -158,6 +170,10 @@ describe('loadConfig', () => {
       ['CORS_ORIGINS', 'not an origin'],
       ['CORS_ORIGINS', ' , '],
       ['LOG_LEVEL', 'loud'],
+      ['SHUTDOWN_GRACE_MS', '-1'],
+      ['TRUST_PROXY', 'the balancer'],
+      ['TRUST_PROXY', '10.0.0.0/33'],
+      ['TRUST_PROXY', '10.0.0.1, nope'],
       ['DATABASE_URL', 'mysql://x'],
       ['AUTH_TENANT_CLAIM', 'tenant id'],
       ['AUTH_SCOPE_READ', 'hubs read'],

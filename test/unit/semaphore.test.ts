@@ -1,3 +1,4 @@
+import { Deadline } from '../../src/common/deadline';
 import { Semaphore } from '../../src/common/semaphore';
 
 describe('a semaphore', () => {
@@ -19,15 +20,13 @@ describe('a semaphore', () => {
     expect(semaphore.idle).toBe(true);
   });
 
-  test('when a wait is aborted or times out, then it rejects, and the slot goes to the next waiter', async () => {
+  test('when a wait outlives its deadline or times out, then it rejects, and the slot goes to the next waiter', async () => {
     const semaphore = new Semaphore(1);
     const held = await semaphore.acquire();
-    const controller = new AbortController();
-    const aborted = semaphore.acquire({ signal: controller.signal });
+    const expired = semaphore.acquire({ until: new Deadline(10) });
     const timedOut = semaphore.acquire({ waitMs: 20 });
     const patient = semaphore.acquire();
-    controller.abort();
-    await expect(aborted).rejects.toBe('aborted');
+    await expect(expired).rejects.toBe('expired');
     await expect(timedOut).rejects.toBe('timed out');
     expect(semaphore.waiting).toBe(1);
     held();
@@ -44,5 +43,32 @@ describe('a semaphore', () => {
     await expect(semaphore.acquire({ waitMs: 5 })).rejects.toBe('timed out');
     held();
     await expect(Promise.race([semaphore.acquire().then(() => 'granted'), new Promise((resolve) => setTimeout(() => resolve('stuck'), 50))])).resolves.toBe('granted');
+  });
+});
+
+describe('a deadline', () => {
+  test('when nobody listens, then it holds no timer; when the last listener leaves, then its timer goes', async () => {
+    const deadline = new Deadline(20);
+    const heard: string[] = [];
+    const stopFirst = deadline.onExpiry(() => heard.push('first'));
+    const stopSecond = deadline.onExpiry(() => heard.push('second'));
+    stopFirst();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(heard).toEqual(['second']);
+    stopSecond();
+    expect(deadline.expired).toBe(true);
+    const late: string[] = [];
+    deadline.onExpiry(() => late.push('at once'));
+    expect(late).toEqual(['at once']);
+    expect(deadline.remainingMs()).toBe(0);
+  });
+
+  test('when every listener has left before the deadline, then none is called', async () => {
+    const deadline = new Deadline(10);
+    const heard: string[] = [];
+    deadline.onExpiry(() => heard.push('left'))();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(heard).toEqual([]);
+    expect(deadline.expired).toBe(true);
   });
 });

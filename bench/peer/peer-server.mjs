@@ -1,6 +1,6 @@
 // The peer: PostGraphile 5 (amber preset, simplified inflection when installed) over the same
 // hubs table, serving GraphQL at /graphql on 127.0.0.1:PORT. No authentication: the tenant is an
-// argument of each query. Start it with `node --require ./bench/polyfill.cjs` on Node 20.
+// argument of each query. Start it with `node --require ./bench/peer/polyfill.cjs` on Node 20.
 import { createServer } from 'node:http';
 import process from 'node:process';
 import { postgraphile } from 'postgraphile';
