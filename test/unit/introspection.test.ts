@@ -1,12 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { isIntrospectionOnly, MAX_ANONYMOUS_TOKENS } from '../../src/graphql/introspection';
-
-/** `F0` spreads `F1` twice, `F1` spreads `F2` twice, … : 2^levels spreads when followed naively. */
-export function fragmentBomb(levels: number): string {
-  let document = 'query { ...F0 }\n';
-  for (let level = 0; level < levels; level++) document += `fragment F${level} on Query { __typename ...F${level + 1} ...F${level + 1} }\n`;
-  return `${document}fragment F${levels} on Query { __typename }\n`;
-}
+import { fragmentBomb } from '../support/documents';
 
 describe('an operation that may run without a token', () => {
   test.each([
