@@ -120,20 +120,23 @@ function codePointLength(value: string): number {
   return length;
 }
 
-function CodePointLength(min: number, max: number, options: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
+/**
+ * A rule on strings, as a class-validator decorator. A non-string passes here: it is reported
+ * once, as a wrong type, by @IsString.
+ */
+function stringRule(name: string, holds: (value: string) => boolean): (options: ValidationOptions) => PropertyDecorator {
+  return (options) => (target, propertyName) =>
     registerDecorator({
-      name: 'codePointLength',
+      name,
       target: target.constructor,
       propertyName: propertyName as string,
       options,
-      validator: {
-        // A non-string is reported once, as a wrong type, by @IsString.
-        validate: (value: unknown) =>
-          typeof value !== 'string' || (codePointLength(value) >= min && codePointLength(value) <= max),
-      },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || holds(value) },
     });
 }
+
+const CodePointLength = (min: number, max: number, options: ValidationOptions) =>
+  stringRule('codePointLength', (value) => codePointLength(value) >= min && codePointLength(value) <= max)(options);
 
 /** U+0000, or half of a surrogate pair without its other half. */
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused.
@@ -144,41 +147,16 @@ const NOT_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])
  * would silently store U+FFFD instead, so what was read back would differ from what was
  * answered): neither is text a client means to send, so both are refused as a wrong type.
  */
-function IsStorableText(options: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isStorableText',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: { validate: (value: unknown) => typeof value !== 'string' || !NOT_TEXT.test(value) },
-    });
-}
+const IsStorableText = stringRule('isStorableText', (value) => !NOT_TEXT.test(value));
 
 /** A name's text: storable, and free of control characters. */
-function IsNameText(options: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isNameText',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: { validate: (value: unknown) => typeof value !== 'string' || (!NOT_TEXT.test(value) && !hasControlCharacter(value)) },
-    });
-}
+const IsNameText = stringRule('isNameText', (value) => !NOT_TEXT.test(value) && !hasControlCharacter(value));
 
-/** Something a person can see: a name of only zero-width spaces would look blank in every list. */
-function HasVisibleCharacter(options: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'hasVisibleCharacter',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      // The empty name is reported once, as out of range.
-      validator: { validate: (value: unknown) => typeof value !== 'string' || value === '' || !isInvisible(value) },
-    });
-}
+/**
+ * Something a person can see: a name of only zero-width spaces would look blank in every list.
+ * The empty name is reported once, as out of range.
+ */
+const HasVisibleCharacter = stringRule('hasVisibleCharacter', (value) => value === '' || !isInvisible(value));
 
 /** Hub properties; absent ones are not checked here (a create checks presence first). */
 class HubPropertyRules {

@@ -1,10 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expectSelfContained, launchBrowser, playground, screenshot, type Browser } from '../support/browser';
 import { graphql, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
+import { temporaryFolderPerSuite } from '../support/folders';
 
 /**
  * GraphiQL in a real (Debian) chromium: the page, its npm assets, introspection and a query, all
@@ -38,16 +36,10 @@ async function runHubsTotal(page: Page): Promise<string> {
 
 describe('the GraphQL playground in a browser', () => {
   describe('on the embedded default (npm start with nothing configured)', () => {
-    let cwd: string;
-    beforeAll(async () => {
-      cwd = await mkdtemp(join(tmpdir(), 'hubs-playground-'));
-      // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
-      await chmod(cwd, 0o755);
-    });
-    afterAll(() => rm(cwd, { recursive: true, force: true }));
+    const folder = temporaryFolderPerSuite('hubs-playground');
 
     test('when /graphql is opened, then GraphiQL comes with the printed dev token in its headers and runs { hubs { total } }', async () => {
-      const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+      const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
       const watched = await browser.open();
       const { page } = watched;
       try {

@@ -1,21 +1,9 @@
 import { Client } from 'pg';
 import { hubNameKey } from '../../src/hubs/hub.rules';
+import { holdLock, lockHub } from '../support/database';
 import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { RawConnection, requestHead, sleep } from '../support/raw-http';
 
-/** Holds a row lock on a hub from outside the gateway, so that writes to it must wait. */
-async function lockHub(tenantId: string, hubId: string): Promise<Client> {
-  const locker = new Client({ connectionString: databaseUrl() });
-  await locker.connect();
-  await locker.query('BEGIN');
-  await locker.query('SELECT 1 FROM hubs WHERE tenant_id = $1 AND hub_id = $2 FOR UPDATE', [tenantId, hubId]);
-  return locker;
-}
-
-async function release(locker: Client): Promise<void> {
-  await locker.query('ROLLBACK');
-  await locker.end();
-}
 
 /** Gateway statements still waiting for a lock (they should have been cancelled with the request). */
 async function waitingGatewayStatements(): Promise<number> {
@@ -65,7 +53,7 @@ describe('request deadlines (REQUEST_TIMEOUT_MS = 800)', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await waitingGatewayStatements()).toBe(0);
     } finally {
-      await release(locker);
+      await locker.release();
     }
     // Released now: had the UPDATE still been queued, it would have applied.
     const after = await rest(gateway, 'GET', `/api/v1/hubs/${hubId}`, { token });
@@ -79,7 +67,7 @@ describe('request deadlines (REQUEST_TIMEOUT_MS = 800)', () => {
       expect(result.status).toBe(408);
       expect(result.body.errors?.[0]?.extensions).toEqual({ code: 'TIMEOUT', errorCode: 'PRT000108' });
     } finally {
-      await release(locker);
+      await locker.release();
     }
   });
 
@@ -106,10 +94,10 @@ describe('waiting for a database connection', () => {
       expect(starved.headers.get('retry-after')).toBe('2');
       expect(elapsed).toBeGreaterThan(1500);
       expect(elapsed).toBeLessThan(4000);
-      await release(locker);
+      await locker.release();
       expect((await blocked).status).toBe(200);
     } finally {
-      await locker.end().catch(() => undefined);
+      await locker.release().catch(() => undefined);
       await gateway.close();
     }
   });
@@ -163,7 +151,7 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
       connection.destroy();
       await sleep(Math.max(0, RELEASE_AFTER_MS - (performance.now() - started)));
     } finally {
-      await release(locker);
+      await locker.release();
     }
     await sleep(200);
     expect((await rest(gateway, 'GET', `/api/v1/hubs/${hubId}`, { token })).body).toMatchObject({ description: 'before' });
@@ -173,10 +161,7 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
     ['without an Idempotency-Key', {}],
     ['with an Idempotency-Key (a transaction)', { 'idempotency-key': 'late-create' }],
   ])('when a POST (%s) waits past the deadline on an uncommitted hub of the same name, then it is answered 408 and creates nothing', async (_case, headers) => {
-    const rival = new Client({ connectionString: databaseUrl() });
-    await rival.connect();
-    await rival.query('BEGIN');
-    await rival.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), 'Race', $2, '')`, [
+    const rival = await holdLock(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), 'Race', $2, '')`, [
       tenantId,
       hubNameKey('Race'),
     ]);
@@ -188,8 +173,7 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
       await sleep(Math.max(0, RELEASE_AFTER_MS - (performance.now() - started)));
     } finally {
       // The rival gives up: had the gateway's INSERT still been waiting, it would now go through.
-      await rival.query('ROLLBACK');
-      await rival.end();
+      await rival.release();
     }
     await sleep(200);
     expect((await rest(gateway, 'GET', '/api/v1/hubs', { token })).body).toMatchObject({ total: 0 });
@@ -198,16 +182,12 @@ describe('a deadline that passes while the database works (REQUEST_TIMEOUT_MS = 
   test('when an idempotent create was answered 408, then its key is free again and a retry creates the hub', async () => {
     const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Blocker', description: '' } })).body;
     // The create's transaction must wait for this lock on the tenant's only other hub name.
-    const rival = new Client({ connectionString: databaseUrl() });
-    await rival.connect();
-    await rival.query('BEGIN');
-    await rival.query('UPDATE hubs SET name = $3, name_key = $4 WHERE tenant_id = $1 AND hub_id = $2', [tenantId, hubId, 'Retry', hubNameKey('Retry')]);
+    const rival = await holdLock('UPDATE hubs SET name = $3, name_key = $4 WHERE tenant_id = $1 AND hub_id = $2', [tenantId, hubId, 'Retry', hubNameKey('Retry')]);
     try {
       const first = await rest(gateway, 'POST', '/api/v1/hubs', { token, headers: { 'idempotency-key': 'retry-me' }, body: { name: 'Retry', description: '' } });
       expect(first.status).toBe(408);
     } finally {
-      await rival.query('ROLLBACK');
-      await rival.end();
+      await rival.release();
     }
     const retry = await rest(gateway, 'POST', '/api/v1/hubs', { token, headers: { 'idempotency-key': 'retry-me' }, body: { name: 'Retry', description: '' } });
     expect(retry).toMatchObject({ status: 200, body: { name: 'Retry' } });

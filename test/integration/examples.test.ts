@@ -114,4 +114,15 @@ describe('examples/', () => {
     expect(calls.length).toBeGreaterThanOrEqual(7);
     for (const call of calls) expect(scripts).toContain(call);
   });
+
+  test('when a newcomer runs the README top to bottom in one tenant, then no example creates a name an earlier one took', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('## In a browser'));
+    const created = [
+      ...[...section.matchAll(/createHub\(input: \{name: \\"([^"\\]+)\\"/g)].map((match) => match[1]),
+      ...[...section.matchAll(/"name": "([^"]+)"/g)].map((match) => match[1]),
+    ].map((name) => name!.toLowerCase());
+    expect(created.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(created).size).toBe(created.length);
+  });
 });

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { migrateDatabase } from '../../src/db/migrations';
+import { holdLock } from '../support/database';
 import { graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { sleep } from '../support/raw-http';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
@@ -59,19 +60,7 @@ async function createHubs(token: string, count: number): Promise<string[]> {
   return ids;
 }
 
-/** An outside session holding a lock until `release`. */
-async function holding(statement: string, values: unknown[] = []): Promise<{ release(): Promise<void> }> {
-  const locker = new Client({ connectionString: scratch.url });
-  await locker.connect();
-  await locker.query('BEGIN');
-  await locker.query(statement, values);
-  return {
-    async release() {
-      await locker.query('ROLLBACK');
-      await locker.end();
-    },
-  };
-}
+const holding = (statement: string, values: unknown[] = []) => holdLock(statement, values, scratch.url);
 
 test('when one GraphQL operation has many root fields that must wait, then at most two of them hold a connection', async () => {
   const token = await tokenFor(newTenant());

@@ -1,11 +1,9 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PLAYGROUND_CSP } from '../../src/graphql/playground';
 import { newTenant, startGateway, TEST_SECRET, tokenFor, type TestGateway } from '../support/gateway';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
+import { temporaryFolderPerSuite } from '../support/folders';
 
 /**
  * `/graphql` opened by a browser: the GraphiQL page and its assets, all served by the gateway from
@@ -164,16 +162,10 @@ describe('the playground token', () => {
   });
 
   describe('npm start on the embedded database', () => {
-    let cwd: string;
-    beforeAll(async () => {
-      cwd = await mkdtemp(join(tmpdir(), 'hubs-playground-auth-'));
-      // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
-      await chmod(cwd, 0o755);
-    });
-    afterAll(() => rm(cwd, { recursive: true, force: true }));
+    const folder = temporaryFolderPerSuite('hubs-playground-auth');
 
     test('when nothing is configured, then the page carries the printed dev token', async () => {
-      const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+      const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
       try {
         const html = await (await openAsBrowser(started.graphqlUrl)).text();
         expect(JSON.parse(pageConfig(html).headers!)).toEqual({ Authorization: `Bearer ${started.token!}` });
@@ -183,7 +175,7 @@ describe('the playground token', () => {
     }, 90_000);
 
     test('when the operator configured AUTH_JWT_SECRET, then nothing is pre-filled', async () => {
-      const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1', AUTH_JWT_SECRET: TEST_SECRET }));
+      const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1', AUTH_JWT_SECRET: TEST_SECRET }));
       try {
         const html = await (await openAsBrowser(started.graphqlUrl)).text();
         expect(pageConfig(html)).toEqual({ endpoint: '/graphql' });

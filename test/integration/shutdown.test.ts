@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { databaseUrl, newTenant, rest, startGateway, TEST_SECRET, tokenFor } from '../support/gateway';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
 import { RawConnection, requestHead, responsesOf } from '../support/raw-http';
+import { lockHub } from '../support/database';
 
 describe('closing the gateway', () => {
   test('when a request arrives while in-flight work finishes, then it gets 503 / 112 with Connection: close, and the in-flight one completes', async () => {
@@ -11,10 +12,7 @@ describe('closing the gateway', () => {
     const token = await tokenFor(tenantId);
     const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Slow', description: 'x' } })).body;
 
-    const locker = new Client({ connectionString: databaseUrl() });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM hubs WHERE tenant_id = $1 AND hub_id = $2 FOR UPDATE', [tenantId, hubId]);
+    const locker = await lockHub(tenantId, hubId);
 
     const { port } = new URL(gateway.url);
     const socket = connect(Number(port), '127.0.0.1');
@@ -33,8 +31,7 @@ describe('closing the gateway', () => {
     // Same connection, arriving after the close began: refused, and told to go away.
     socket.write(`GET /api/v1/hubs HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${token}\r\n\r\n`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await locker.query('ROLLBACK');
-    await locker.end();
+    await locker.release();
     await ended;
     await closed;
 
@@ -70,18 +67,14 @@ describe('the order of a stop', () => {
     const tenantId = newTenant();
     const token = await tokenFor(tenantId);
     const { hubId } = (await rest<{ hubId: string }>(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Kept', description: 'x' } })).body;
-    const locker = new Client({ connectionString: databaseUrl() });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM hubs WHERE tenant_id = $1 AND hub_id = $2 FOR UPDATE', [tenantId, hubId]);
+    const locker = await lockHub(tenantId, hubId);
     const connection = new RawConnection(gateway.url);
     const body = JSON.stringify({ description: 'in flight' });
     connection.write(requestHead('PUT', `/api/v1/hubs/${hubId}`, { authorization: `Bearer ${token}` }, Buffer.byteLength(body)) + body);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const started = performance.now();
     const closed = gateway.close();
-    await locker.query('ROLLBACK');
-    await locker.end();
+    await locker.release();
     // The client keeps its connection and sends nothing more, as an idle keep-alive client does.
     await closed;
     expect(performance.now() - started).toBeLessThan(3000);

@@ -1,10 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { databaseUrl, newTenant, TEST_SECRET, tokenFor } from '../support/gateway';
 import { childrenOf, cleanEnv, isRunning, startMain, startNpm, stopMain, type StartedGateway } from '../support/processes';
 import { sleep } from '../support/raw-http';
+import { temporaryFolderPerSuite } from '../support/folders';
 
 /**
  * Stopping the gateway the way it is stopped in real life (CONTRACT.md section 5): SIGTERM sent to
@@ -103,18 +101,12 @@ test('when the terminal closes (SIGHUP), then the gateway stops cleanly and exit
 }, 30_000);
 
 describe('a second npm start in the same folder', () => {
-  let cwd: string;
-  beforeAll(async () => {
-    cwd = await mkdtemp(join(tmpdir(), 'hubs-second-start-'));
-    // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
-    await chmod(cwd, 0o755);
-  });
-  afterAll(() => rm(cwd, { recursive: true, force: true }));
+  const folder = temporaryFolderPerSuite('hubs-second-start');
 
   test('when one gateway runs on the embedded database, then a second stops with a clear message and leaves the first untouched', async () => {
-    const first = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+    const first = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     try {
-      const second = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' })).then(
+      const second = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' })).then(
         () => 'started',
         (error: Error) => error.message,
       );
@@ -132,7 +124,7 @@ describe('a second npm start in the same folder', () => {
       expect(await stopMain(first)).toBe(0);
     }
     // Once the first one has stopped, the folder is free again.
-    const third = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+    const third = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     expect(await stopMain(third)).toBe(0);
   }, 120_000);
 });

@@ -1,6 +1,4 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../ormconfig';
 import { createTokenVerifier } from '../../src/auth/token-verifier';
@@ -8,6 +6,7 @@ import { loadConfig } from '../../src/config/config';
 import { TEST_SECRET } from '../support/gateway';
 import { cleanEnv, runScript as run, startMain, stopMain as stop, type StartedGateway as Started } from '../support/processes';
 import { createScratchDatabase } from '../support/scratch-database';
+import { temporaryFolderPerSuite } from '../support/folders';
 
 async function gql(started: Started, query: string): Promise<Record<string, unknown>> {
   const response = await fetch(started.graphqlUrl, {
@@ -21,16 +20,10 @@ async function gql(started: Started, query: string): Promise<Record<string, unkn
 }
 
 describe('npm start with nothing configured', () => {
-  let cwd: string;
-  beforeAll(async () => {
-    cwd = await mkdtemp(join(tmpdir(), 'hubs-start-'));
-    // PostgreSQL runs as the `postgres` user when we are root; it must reach the data folder.
-    await chmod(cwd, 0o755);
-  });
-  afterAll(() => rm(cwd, { recursive: true, force: true }));
+  const folder = temporaryFolderPerSuite('hubs-start');
 
   test('when started, then GraphQL is served on an embedded PostgreSQL and the printed token works for every operation', async () => {
-    const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+    const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     try {
       expect(started.output()).toContain('/api/v1/hubs');
       const { createHub } = (await gql(started, 'mutation { createHub(input: {name: "First", description: "hub"}) { hubId } }')) as {
@@ -48,11 +41,11 @@ describe('npm start with nothing configured', () => {
       expect(await stop(started)).toBe(0);
     }
     // The embedded server was stopped cleanly, not left behind.
-    expect(existsSync(join(cwd, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(join(folder.path, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
   }, 90_000);
 
   test('when started again, then the data, the dev tenant and the dev secret are kept under .data/', async () => {
-    const started = await startMain(cwd, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
+    const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
     try {
       expect(await gql(started, '{ hubs { total results { name } } }')).toEqual({ hubs: { total: 1, results: [{ name: 'Second' }] } });
     } finally {

@@ -24,3 +24,32 @@ export async function sql<T extends Record<string, unknown> = Record<string, unk
     await client.end();
   }
 }
+
+/** Locks taken by a session outside the gateway, kept until `release` rolls its transaction back. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** Runs `statement` in a transaction of its own on `url` (the test database by default) and keeps it open. */
+export async function holdLock(statement: string, values: unknown[] = [], url: string = databaseUrl()): Promise<HeldLock> {
+  const session = new Client({ connectionString: url });
+  await session.connect();
+  try {
+    await session.query('BEGIN');
+    await session.query(statement, values);
+  } catch (error) {
+    await session.end();
+    throw error;
+  }
+  return {
+    async release() {
+      await session.query('ROLLBACK').catch(() => undefined);
+      await session.end();
+    },
+  };
+}
+
+/** Holds a row lock on one hub, so that writes to it must wait. */
+export function lockHub(tenantId: string, hubId: string, url?: string): Promise<HeldLock> {
+  return holdLock('SELECT 1 FROM hubs WHERE tenant_id = $1 AND hub_id = $2 FOR UPDATE', [tenantId, hubId], url);
+}
