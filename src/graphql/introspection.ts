@@ -23,16 +23,26 @@ const MAX_ANONYMOUS_DEPTH = 32;
  * double the work at every level).
  */
 export function isIntrospectionOnly(query: unknown): boolean {
-  if (typeof query !== 'string') return false;
+  return judgeIntrospection(query).introspectionOnly;
+}
+
+/**
+ * The verdict of `isIntrospectionOnly` with the number of selections it looked at on the way: the
+ * measure of its work that tests hold against the size of the text (a count, unlike a clock, does
+ * not depend on the machine or on a garbage collection happening to run).
+ */
+export function judgeIntrospection(query: unknown): { introspectionOnly: boolean; steps: number } {
+  if (typeof query !== 'string') return { introspectionOnly: false, steps: 0 };
   let document: DocumentNode;
   try {
     document = parse(query, { noLocation: true, maxTokens: MAX_ANONYMOUS_TOKENS });
   } catch {
-    return false;
+    return { introspectionOnly: false, steps: 0 };
   }
   const judge = new IntrospectionJudge(document);
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  return operations.length > 0 && operations.every((operation) => judge.rootSelectsOnlyIntrospection(operation.selectionSet));
+  const introspectionOnly = operations.length > 0 && operations.every((operation) => judge.rootSelectsOnlyIntrospection(operation.selectionSet));
+  return { introspectionOnly, steps: judge.steps };
 }
 
 /** Verdicts of one document, each fragment judged once. */
@@ -40,6 +50,8 @@ class IntrospectionJudge {
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
   /** true/false once judged; `null` while being judged, so that a cycle reads as "not introspection". */
   private readonly verdicts = new Map<string, boolean | null>();
+  /** Selections looked at so far. */
+  steps = 0;
 
   constructor(document: DocumentNode) {
     for (const definition of document.definitions) {
@@ -58,9 +70,10 @@ class IntrospectionJudge {
   private selectsOnlyIntrospection(selectionSet: SelectionSetNode, depth: number): boolean {
     if (depth > MAX_ANONYMOUS_DEPTH) return false;
     return selectionSet.selections.every((selection) => {
+      this.steps += 1;
       switch (selection.kind) {
         case Kind.FIELD:
-          return INTROSPECTION_FIELDS.has(selection.name.value) && withinDepth(selection.selectionSet, depth + 1);
+          return INTROSPECTION_FIELDS.has(selection.name.value) && this.withinDepth(selection.selectionSet, depth + 1);
         case Kind.INLINE_FRAGMENT:
           return this.selectsOnlyIntrospection(selection.selectionSet, depth + 1);
         case Kind.FRAGMENT_SPREAD:
@@ -80,16 +93,17 @@ class IntrospectionJudge {
     this.verdicts.set(name, verdict);
     return verdict;
   }
-}
 
-/**
- * Nesting below an introspection field, without following fragment spreads (their own nesting is
- * bounded by the token limit; the full check of depth runs later, once the caller is known).
- */
-function withinDepth(selectionSet: SelectionSetNode | undefined, depth: number): boolean {
-  if (selectionSet === undefined) return true;
-  if (depth > MAX_ANONYMOUS_DEPTH) return false;
-  return selectionSet.selections.every(
-    (selection) => selection.kind === Kind.FRAGMENT_SPREAD || withinDepth(selection.selectionSet, depth + 1),
-  );
+  /**
+   * Nesting below an introspection field, without following fragment spreads (their own nesting is
+   * bounded by the token limit; the full check of depth runs later, once the caller is known).
+   */
+  private withinDepth(selectionSet: SelectionSetNode | undefined, depth: number): boolean {
+    if (selectionSet === undefined) return true;
+    if (depth > MAX_ANONYMOUS_DEPTH) return false;
+    return selectionSet.selections.every((selection) => {
+      this.steps += 1;
+      return selection.kind === Kind.FRAGMENT_SPREAD || this.withinDepth(selection.selectionSet, depth + 1);
+    });
+  }
 }
