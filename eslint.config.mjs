@@ -1,22 +1,68 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Files of the domain: they must not know which transport calls them (STYLE.md, rule 10). */
-const DOMAIN_FILES = [
-  'src/hubs/hub.entity.ts',
-  'src/hubs/hub.errors.ts',
-  'src/hubs/hub.repository.ts',
-  'src/hubs/hub.rules.ts',
-  'src/hubs/hub.service.ts',
-  'src/idempotency/**/*.ts',
-  'src/errors/**/*.ts',
-  'src/db/database-errors.ts',
-  'src/auth/caller.ts',
-  'src/common/**/*.ts',
+/*
+ * The layers of src/ (STYLE.md 2 and 10). Imports point one way: entry (main, scripts, dev) -> app
+ * -> domain modules (hubs, idempotency) -> kits (graphql, http, health) -> basics (errors, config,
+ * auth, common, db). Each group below is a layer's files, by glob, and what they may not import;
+ * test/unit/layers.test.ts checks the same graph for cycles.
+ */
+const DOMAIN_FOLDERS = ['hubs', 'idempotency'];
+const DOMAINS = DOMAIN_FOLDERS.map((folder) => `**/${folder}/**`);
+/** Files of every domain whose names end in one of `suffixes` (a domain's files are named by role). */
+const domainFiles = (...suffixes) => DOMAIN_FOLDERS.flatMap((folder) => suffixes.map((suffix) => `src/${folder}/**/*.${suffix}.ts`));
+const KITS = ['**/graphql/**', '**/http/**', '**/health/**'];
+const ABOVE = ['**/app', '**/main', '**/scripts/**', '**/dev/**'];
+const GRAPHQL_CODE = ['**/graphql/**', '**/*.resolver', '**/*.type', '**/*.input', '**/*.graphql'];
+const GRAPHQL_PACKAGES = ['graphql', 'graphql/*', 'type-graphql', 'graphql-scalars', 'graphql-jit', 'graphql-query-complexity', '@apollo/*', '@as-integrations/*'];
+const HTTP_PACKAGES = ['fastify', 'fastify/*', '@fastify/*'];
+
+const restrict = (...groups) => ['error', { patterns: groups.map(([group, message]) => ({ group, message })) }];
+
+const layers = [
+  {
+    // Basics: everything may use them, they use nothing above them. data-source.ts is the one
+    // composition point of the domains' entities and migrations, for TypeORM.
+    files: ['src/errors/**/*.ts', 'src/config/**/*.ts', 'src/auth/**/*.ts', 'src/common/**/*.ts', 'src/db/**/*.ts'],
+    ignores: ['src/db/data-source.ts'],
+    rule: restrict([DOMAINS, 'Basics know no domain.'], [KITS, 'Basics do not import the kits.'], [ABOVE, 'Basics do not import what builds on them.']),
+  },
+  {
+    files: ['src/graphql/**/*.ts'],
+    rule: restrict([DOMAINS, 'The GraphQL kit knows no domain: a domain plugs in as a GraphQLModule.'], [ABOVE, 'A kit does not import the app or its entry points.']),
+  },
+  {
+    files: ['src/http/**/*.ts', 'src/health/**/*.ts'],
+    rule: restrict(
+      [DOMAINS, 'The HTTP kit knows no domain: a domain passes what it needs as options.'],
+      [[...GRAPHQL_CODE, ...GRAPHQL_PACKAGES], 'REST and HTTP code never imports GraphQL code.'],
+      [ABOVE, 'A kit does not import the app or its entry points.'],
+    ),
+  },
+  {
+    // The domain's core: it must not know which transport calls it.
+    files: domainFiles('entity', 'errors', 'repository', 'rules', 'service'),
+    rule: restrict(
+      [HTTP_PACKAGES, 'The domain does not know Fastify.'],
+      [GRAPHQL_PACKAGES, 'The domain does not know GraphQL or Apollo.'],
+      [[...KITS, '**/*.resolver', '**/*.type', '**/*.input', '**/*.routes', '**/*.schemas', '**/*.mapper', '**/*.graphql', '**/*.module'], 'The domain does not import transport code.'],
+      [ABOVE, 'A domain does not import the app or its entry points.'],
+    ),
+  },
+  {
+    // The REST view of hubs.
+    files: domainFiles('routes', 'schemas', 'mapper'),
+    rule: restrict([[...GRAPHQL_CODE, ...GRAPHQL_PACKAGES], 'REST code never imports GraphQL code.'], [ABOVE, 'A domain does not import the app or its entry points.']),
+  },
+  {
+    // The GraphQL view of hubs, and the module that plugs both views into the kits.
+    files: domainFiles('resolver', 'type', 'input', 'graphql', 'module'),
+    rule: restrict([ABOVE, 'A domain does not import the app or its entry points.']),
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test-artifacts/**', 'bench/peer/node_modules/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,22 +72,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  {
-    files: DOMAIN_FILES,
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['fastify', 'fastify/*', '@fastify/*'], message: 'The domain does not know Fastify.' },
-            { group: ['@apollo/*', '@as-integrations/*'], message: 'The domain does not know Apollo.' },
-            { group: ['graphql', 'graphql/*', 'type-graphql', 'graphql-scalars'], message: 'The domain does not know GraphQL.' },
-            { group: ['**/*.resolver', '**/*.type', '**/*.input', '**/graphql/**', '**/http/**'], message: 'The domain does not import transport code.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...layers.map(({ files, ignores, rule }) => ({ files, ...(ignores ? { ignores } : {}), rules: { 'no-restricted-imports': rule } })),
   {
     // Entry points talk to the terminal; everything else logs through pino.
     files: ['src/main.ts', 'src/scripts/**/*.ts'],

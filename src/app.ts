@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { MIGRATIONS } from '../ormconfig';
+import { MIGRATION_NAMES } from './db/data-source';
 import { createTokenVerifier } from './auth/token-verifier';
 import { Deadline } from './common/deadline';
 import { Semaphore } from './common/semaphore';
@@ -13,15 +13,15 @@ import { registerGraphQL } from './graphql/graphql.routes';
 import { registerHealthRoutes } from './health/health.routes';
 import { ServiceUnavailableError } from './errors/domain-error';
 import { registerApiDocs } from './http/api-docs';
-import { answerClientError, answerUnreadableUrl, registerErrorHandling } from './http/error-handler';
+import { answerClientError, registerErrorHandling } from './http/error-handler';
 import { registerDeadlines } from './http/deadline';
+import { registerHttpBasics } from './http/http-basics';
 import { GatewayMetrics, registerMetricsRoute } from './http/metrics';
+import { registerOpenApi } from './http/openapi';
 import { createRateLimit } from './http/rate-limit';
 import { observeRequests, requestObserver } from './http/request-observation';
-import { registerRest } from './http/rest';
-import { HubRepository } from './hubs/hub.repository';
-import { HubService } from './hubs/hub.service';
-import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { hubModule } from './hubs/hub.module';
+import type { IdempotencyRepository } from './idempotency/idempotency.repository';
 
 /** A built gateway: the Fastify app (for `listen` or `inject`) and how to stop everything it holds. */
 export interface Gateway {
@@ -152,7 +152,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const health = new HealthProbe(
     url,
-    MIGRATIONS.map((migration) => new migration().name),
+    MIGRATION_NAMES,
     Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
   );
 
@@ -185,19 +185,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await Promise.all([database.close(), health.close()]);
   });
-  registerErrorHandling(app);
-
-  const idempotency = new IdempotencyRepository(database, { timeoutMs: config.requestTimeoutMs });
-  const hubService = new HubService(new HubRepository(database), idempotency);
-  purgeExpiredKeysRegularly(app, idempotency);
+  const hubs = hubModule(database, { requestTimeoutMs: config.requestTimeoutMs });
+  const answerUnreadableUrl = registerErrorHandling(app, { unreadableUrls: hubs.unreadableUrls });
+  purgeExpiredKeysRegularly(app, hubs.idempotency);
   const verifier = createTokenVerifier(config.auth);
   const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
 
   registerHealthRoutes(app, health, () => stopping);
   registerMetricsRoute(app, metrics);
-  await registerRest(app, config, { hubService, verifier, rateLimit });
+  await registerHttpBasics(app, config);
+  await registerOpenApi(app, [hubs.openApi]);
+  await hubs.registerRoutes(app, { verifier, rateLimit });
   await registerApiDocs(app);
-  const stopGraphQL = await registerGraphQL(app, { config, hubService, verifier, rateLimit, playgroundToken: options.playgroundToken });
+  const stopGraphQL = await registerGraphQL(app, { config, modules: [hubs.graphql], verifier, rateLimit, playgroundToken: options.playgroundToken });
   await app.ready();
 
   let stopped: Promise<void> | undefined;

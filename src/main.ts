@@ -1,17 +1,11 @@
 import 'reflect-metadata';
 import { buildApp, type Gateway } from './app';
-import { mintToken } from './auth/token-issuer';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import type { EmbeddedDatabase } from './db/embedded-postgres';
-import { DataFolderInUseError } from './dev/instance-lock';
-import { startZeroConfig, type ZeroConfigStart } from './dev/zero-config';
-
-/** How long the printed dev token stays valid. */
-const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+import { banner, LocalStartError, startLocally, type LocalStart } from './dev/local-start';
 
 /**
- * `npm start`: load the configuration, start the embedded database when none is configured,
- * build the gateway, listen, and stop in order on SIGINT/SIGTERM.
+ * `npm start`: load the configuration (and, with no database configured, start the local one),
+ * build the gateway, listen, and stop in order on a signal.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -22,52 +16,29 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const embeddedLog: string[] = [];
-  let zeroConfig: ZeroConfigStart | undefined;
+  let local: LocalStart | undefined;
   if (config.databaseUrl === undefined) {
     console.log('No DATABASE_URL: starting the embedded PostgreSQL (data in .data/) ...');
     try {
-      zeroConfig = await startZeroConfig(config, (line) => {
-        embeddedLog.push(line);
-        if (embeddedLog.length > 40) embeddedLog.shift();
-        if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`[postgres] ${line}\n`);
-      });
+      local = await startLocally(config);
     } catch (error) {
-      if (error instanceof DataFolderInUseError) return fail(error.message);
-      return fail(`${String((error as Error).message ?? error)}\n${embeddedLog.join('\n')}`);
+      if (error instanceof LocalStartError) return fail(error.message);
+      throw error;
     }
-    config = zeroConfig.config;
+    config = local.config;
   }
 
   let gateway: Gateway;
-  let devToken: string | undefined;
   try {
-    devToken = zeroConfig === undefined ? undefined : await mintDevToken(config, zeroConfig);
-    // The playground is pre-filled only on the embedded default's own dev secret, never with a
-    // token of auth the operator configured.
-    gateway = await buildApp(config, { playgroundToken: zeroConfig?.usesDevSecret === true ? devToken : undefined });
+    gateway = await buildApp(config, { playgroundToken: local?.playgroundToken });
     await gateway.app.listen({ port: config.port, host: config.host });
   } catch (error) {
-    await zeroConfig?.embedded.stop();
+    await local?.stop();
     return fail(`The gateway did not start: ${(error as Error).message}`);
   }
 
-  handleSignals(gateway, zeroConfig?.embedded);
-  printBanner(gateway, config, zeroConfig, devToken);
-}
-
-/** The printed token of the embedded default: the dev tenant, both scopes, 24 hours. */
-async function mintDevToken(config: Config, zeroConfig: ZeroConfigStart): Promise<string | undefined> {
-  if (config.auth.jwtSecret === undefined) return undefined;
-  return mintToken({
-    secret: config.auth.jwtSecret,
-    tenantId: zeroConfig.devState.tenantId,
-    tenantClaim: config.auth.tenantClaim,
-    scopes: [config.auth.scopeRead, config.auth.scopeWrite],
-    ttlSeconds: DEV_TOKEN_TTL_SECONDS,
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-  });
+  handleSignals(gateway, local);
+  console.log(banner(baseUrl(gateway, config), config, local));
 }
 
 /** Signals that stop the gateway: a container runtime's SIGTERM, Ctrl-C, a closed terminal. */
@@ -78,7 +49,7 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
  * the whole process group, orchestrators repeat theirs. A repeated signal must not cut short the
  * drain the first one started, so every listener stays installed and later signals only say so.
  */
-function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined): void {
+function handleSignals(gateway: Gateway, local: LocalStart | undefined): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -94,43 +65,17 @@ function handleSignals(gateway: Gateway, embedded: EmbeddedDatabase | undefined)
       gateway.app.log.error({ err: error }, 'error while closing the gateway');
       exitCode = 1;
     }
-    await embedded?.stop();
+    await local?.stop();
     process.exit(exitCode);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, (received) => void stop(received));
 }
 
-function printBanner(gateway: Gateway, config: Config, zeroConfig: ZeroConfigStart | undefined, token: string | undefined): void {
+function baseUrl(gateway: Gateway, config: Config): string {
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const base = `http://${host}:${port}`;
-  const lines = [
-    '',
-    'Hubs gateway is up',
-    `  GraphQL:   ${base}/graphql (open it in a browser for the playground)`,
-    `  REST:      ${base}/api/v1/hubs`,
-    `  API docs:  ${base}/api/docs`,
-    `  Health:    ${base}/health/ready`,
-  ];
-  if (zeroConfig !== undefined) {
-    lines.push(`  Database:  embedded PostgreSQL, data in .data/ (psql ${zeroConfig.config.databaseUrl})`);
-    if (token !== undefined) {
-      lines.push(
-        `  Tenant:    ${zeroConfig.devState.tenantId} (dev)`,
-        `  Token:     valid 24 h, scopes "${config.auth.scopeRead} ${config.auth.scopeWrite}" (npm run token for another)`,
-        '',
-        `export TOKEN=${token}`,
-        '',
-        'Try it:',
-        `  curl -s ${base}/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
-        `    -d '{"query":"mutation { createHub(input: {name: \\"My hub\\", description: \\"First\\"}) { hubId name status } }"}'`,
-        `  curl -s ${base}/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
-        `    -d '{"query":"{ hubs { total results { hubId name } } }"}'`,
-      );
-    }
-  }
-  console.log(lines.join('\n') + '\n');
+  return `http://${host}:${port}`;
 }
 
 function fail(message: string): void {

@@ -56,17 +56,56 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every variable the configuration reads: `loadConfig` can read no other (its readers take these names). */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'MIGRATIONS_RUN',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_TENANT_CLAIM',
+  'AUTH_SCOPE_READ',
+  'AUTH_SCOPE_WRITE',
+  'REQUEST_TIMEOUT_MS',
+  'SHUTDOWN_GRACE_MS',
+  'RATE_LIMIT_MAX',
+  'RATE_LIMIT_WINDOW_MS',
+  'REDIS_URL',
+  'GRAPHQL_INTROSPECTION',
+  'GRAPHQL_MAX_DEPTH',
+  'GRAPHQL_MAX_COST',
+  'CORS_ORIGINS',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+] as const;
+
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
+/**
+ * `env` without any variable that configures the gateway: the environment for a gateway started
+ * with exactly the configuration it is then given (tests, the benchmark), whatever the shell has.
+ */
+export function withoutGatewayConfig(env: Env): Record<string, string | undefined> {
+  const rest: Record<string, string | undefined> = { ...env };
+  for (const variable of CONFIG_VARIABLES) delete rest[variable];
+  return rest;
+}
+
 /**
  * Reads and validates every variable of the contract. Empty strings count as unset, so a blank
  * line in an env file falls back to the default instead of failing in an odd way.
  */
 export function loadConfig(env: Env): Config {
-  const read = (name: string): string | undefined => {
+  const read = (name: ConfigVariable): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const integer = (name: ConfigVariable, fallback: number, min: number, max: number): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;
     if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
@@ -75,7 +114,7 @@ export function loadConfig(env: Env): Config {
     return value;
   };
 
-  const boolean = (name: string, fallback: boolean): boolean => {
+  const boolean = (name: ConfigVariable, fallback: boolean): boolean => {
     const raw = read(name)?.toLowerCase();
     if (raw === undefined) return fallback;
     if (['true', '1', 'yes', 'on'].includes(raw)) return true;
@@ -83,7 +122,7 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(name, `must be true or false, got "${read(name)}"`);
   };
 
-  const url = (name: string, protocols: readonly string[]): string | undefined => {
+  const url = (name: ConfigVariable, protocols: readonly string[]): string | undefined => {
     const raw = read(name);
     if (raw === undefined) return undefined;
     let parsed: URL;
@@ -98,7 +137,7 @@ export function loadConfig(env: Env): Config {
     return raw;
   };
 
-  const name = (variable: string, fallback: string): string => {
+  const name = (variable: ConfigVariable, fallback: string): string => {
     const raw = read(variable) ?? fallback;
     if (/\s/.test(raw)) throw new ConfigError(variable, 'must not contain spaces');
     return raw;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
+import { createDataSource } from './data-source';
 
 /** Any constant works; it only has to be the same for every gateway instance. */
 const MIGRATION_LOCK_KEY = 0x48554253; // "HUBS"

@@ -2,17 +2,10 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, hubsterErrorCode, InvalidInputError, problemMessage, type Problem } from '../errors/domain-error';
 import { ERROR_TABLE } from '../errors/error-table';
+import type { ArgumentPresentation } from './module';
 
-/** GraphQL's status is an enum: its problems name the enum values, not Hubster's numbers. */
-const STATUS_DETAIL = 'must be ACTIVE or PAUSED.';
-
-/** Where each domain property sits among GraphQL's arguments, and how GraphQL users know it. */
-const ARGUMENTS: Readonly<Record<string, { path: string; label: string; detail?: string }>> = {
-  name: { path: 'input.name', label: 'name' },
-  description: { path: 'input.description', label: 'description' },
-  closeDormantConversation: { path: 'input.closeDormantConversation', label: 'closeDormantConversation' },
-  statusId: { path: 'input.status', label: 'status', detail: STATUS_DETAIL },
-};
+/** By domain property, how its problems read in GraphQL (the union of every module's `arguments`). */
+export type ArgumentPresentations = Readonly<Record<string, ArgumentPresentation>>;
 
 /** One item of `extensions.problems` (CONTRACT.md section 4). */
 export interface GraphQLProblem {
@@ -22,8 +15,8 @@ export interface GraphQLProblem {
 }
 
 /** A domain problem in GraphQL's words; `path` overrides the usual argument path when known. */
-export function toGraphQLProblem(problem: Problem, path?: string): GraphQLProblem {
-  const argument = ARGUMENTS[problem.property];
+export function toGraphQLProblem(problem: Problem, presentations: ArgumentPresentations, path?: string): GraphQLProblem {
+  const argument = presentations[problem.property];
   const shown = argument?.detail === undefined ? problem : { ...problem, detail: argument.detail };
   return {
     path: path ?? argument?.path ?? problem.property,
@@ -33,10 +26,10 @@ export function toGraphQLProblem(problem: Problem, path?: string): GraphQLProble
 }
 
 /** The `extensions` of a deliberate error: GraphQL code, Hubster code and, for bad input, the problems. */
-export function domainErrorExtensions(error: DomainError): { message: string; extensions: Record<string, unknown> } {
+export function domainErrorExtensions(error: DomainError, presentations: ArgumentPresentations): { message: string; extensions: Record<string, unknown> } {
   const { graphqlCode, hubsterCode } = ERROR_TABLE[error.code];
   if (error instanceof InvalidInputError) {
-    const problems = error.problems.map((problem) => toGraphQLProblem(problem));
+    const problems = error.problems.map((problem) => toGraphQLProblem(problem, presentations));
     return {
       message: problems.map((problem) => problem.message).join(' '),
       extensions: { code: graphqlCode, errorCode: problems[0]?.errorCode, problems },
@@ -83,23 +76,25 @@ export function isUnexpected(error: unknown): boolean {
  * their message and gain `extensions.code` / `errorCode`; anything else is masked (it has been
  * logged with the request id by the error-logging plugin).
  */
-export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  if (original instanceof DomainError) {
-    const { message, extensions } = domainErrorExtensions(original);
-    return { message, locations: formatted.locations, path: formatted.path, extensions };
-  }
-  if (original instanceof GraphQLError && isCodelessClientError(original)) {
-    return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.BAD_REQUEST } };
-  }
-  if (!isUnexpected(error)) return formatted;
-  return {
-    message: 'Internal server error.',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: {
-      code: ERROR_TABLE.INTERNAL.graphqlCode,
-      errorCode: hubsterErrorCode(ERROR_TABLE.INTERNAL.hubsterCode),
-    },
+export function graphqlErrorFormatter(presentations: ArgumentPresentations): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      const { message, extensions } = domainErrorExtensions(original, presentations);
+      return { message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    if (original instanceof GraphQLError && isCodelessClientError(original)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.BAD_REQUEST } };
+    }
+    if (!isUnexpected(error)) return formatted;
+    return {
+      message: 'Internal server error.',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: ERROR_TABLE.INTERNAL.graphqlCode,
+        errorCode: hubsterErrorCode(ERROR_TABLE.INTERNAL.hubsterCode),
+      },
+    };
   };
 }

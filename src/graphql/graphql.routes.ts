@@ -2,34 +2,60 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ContainerType } from 'type-graphql';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ContainerType, NonEmptyArray } from 'type-graphql';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config/config';
-import { HubResolver } from '../hubs/hub.resolver';
-import type { HubService } from '../hubs/hub.service';
+import { isRetryable } from '../errors/domain-error';
+import { ERROR_TABLE } from '../errors/error-table';
 import { accessHooks, type AccessHook } from '../http/access';
 import { requestBudget, withDeadline } from '../http/deadline';
+import { asDomainError } from '../http/error-handler';
 import { idempotencyKeyOf } from '../http/idempotency-key';
+import { graphqlResponseMediaType } from '../http/media-type';
+import { recordGraphQLError } from '../http/request-observation';
 import { GatewayContext } from './context';
-import { formatGraphQLError, isUnexpected } from './format-error';
+import { domainErrorExtensions, graphqlErrorFormatter, isUnexpected, type ArgumentPresentations } from './format-error';
 import { isIntrospectionOnly } from './introspection';
 import { KnownOperationTypesRule } from './known-operation-types';
 import { jitGateway } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { registerPlayground } from './playground';
 import { linkRequest, operationReport } from './operation-report';
+import type { GraphQLModule } from './module';
 import { buildGatewaySchema } from './schema';
 import { transportStatus } from './transport-status';
 import { variableProblems } from './variable-problems';
 
 export interface GraphQLDependencies {
   readonly config: Config;
-  readonly hubService: HubService;
+  /** The domains served, with their resolvers and how their problems read in GraphQL. */
+  readonly modules: readonly GraphQLModule[];
   readonly verifier: TokenVerifier;
   readonly rateLimit: AccessHook;
   /** Pre-filled in the playground's headers editor; only the embedded default has one. */
   readonly playgroundToken?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
+type ResolverClass = Function;
+
+/**
+ * The route's own error handler: what goes wrong before Apollo runs (a refused token, the rate
+ * limit, the deadline, an unreadable body, a gateway that is stopping) is a GraphQL response too,
+ * with its HTTP status and the media type the client asked for.
+ */
+function graphqlErrorHandler(presentations: ArgumentPresentations): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (error, request, reply) => {
+    const domainError = asDomainError(error, request);
+    const { httpStatus, graphqlCode } = ERROR_TABLE[domainError.code];
+    if (isRetryable(domainError)) reply.header('retry-after', String(domainError.retryAfterSeconds));
+    recordGraphQLError(request, graphqlCode);
+    return reply
+      .code(httpStatus)
+      .type(graphqlResponseMediaType(request.headers.accept))
+      .send({ errors: [domainErrorExtensions(domainError, presentations)] });
+  };
 }
 
 /** Logs each unexpected error once, with the request id, before `formatError` masks it. */
@@ -64,18 +90,21 @@ function queryOf(request: FastifyRequest): unknown {
  * Apollo's Fastify drain plugin, stopping Apollo closes the Fastify server too.
  */
 export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDependencies): Promise<() => Promise<void>> {
-  const resolver = new HubResolver(deps.hubService);
+  const bindings = deps.modules.flatMap((module) => module.resolvers);
+  const instances = new Map(bindings.map((binding) => [binding.type, binding.instance]));
   const container: ContainerType = {
     get(someClass) {
-      if (someClass === HubResolver) return resolver;
-      throw new Error(`No instance of ${String((someClass as { name?: string }).name)} in the GraphQL container.`);
+      const instance = instances.get(someClass as ResolverClass);
+      if (instance === undefined) throw new Error(`No instance of ${String((someClass as { name?: string }).name)} in the GraphQL container.`);
+      return instance;
     },
   };
+  const presentations: ArgumentPresentations = Object.assign({}, ...deps.modules.map((module) => module.arguments));
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: jitGateway(await buildGatewaySchema()),
+    gateway: jitGateway(await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>)),
     introspection: deps.config.graphql.introspection,
-    formatError: formatGraphQLError,
+    formatError: graphqlErrorFormatter(presentations),
     includeStacktraceInErrorResponses: false,
     // The gateway owns signal handling and its shutdown order.
     stopOnTerminationSignals: false,
@@ -95,7 +124,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       // No HTTP caching of GraphQL answers here; the cache-control plugin would still hook every field.
       ApolloServerPluginCacheControlDisabled(),
       errorLogging,
-      variableProblems,
+      variableProblems(deps.modules, presentations),
       transportStatus,
       operationLimits({ maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES }),
       // Last: it reads the errors as the plugins above leave them.
@@ -111,6 +140,8 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     url: '/graphql',
     // A browser opening the endpoint gets the playground, before any token is asked for.
     onRequest: servePlayground,
+    // Errors before Apollo runs (token, rate limit, deadline, body) answer in GraphQL's shape.
+    errorHandler: graphqlErrorHandler(presentations),
     // preValidation: the body is parsed (introspection is recognised from it) and nothing has run yet.
     preValidation: accessHooks({
       verifier: deps.verifier,

@@ -16,15 +16,14 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
-  type ValueNode,
 } from 'graphql';
-import { HUB_LIMITS } from '../hubs/hub.rules';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /** What an operation asks of the gateway, fragments expanded (CONTRACT.md section 4). */
 export interface OperationMeasure {
   /** Fields nested in the deepest path; `{ hubs { total } }` is 2 deep. */
   readonly depth: number;
-  /** One per field, a page's selection counted once per hub it may hold. */
+  /** One per field, a list field's selection counted once per item it may hold. */
   readonly cost: number;
   /** Aliased fields. */
   readonly aliases: number;
@@ -43,29 +42,77 @@ export type RawVariables = Readonly<Record<string, unknown>>;
 /** At most this many aliased fields in one operation (CONTRACT.md section 4); not configurable. */
 export const MAX_ALIASES = 100;
 
-/** A field returning this type yields up to `pageSize` hubs, so its selection costs that many times. */
-const PAGE_TYPE = 'HubPage';
-const PAGE_SIZE_ARGUMENT = 'pageSize';
+/**
+ * The cost of a field that returns up to `size(args)` items: 1 for the field, plus its selection
+ * once per item. A domain declares it on the field (type-graphql's `complexity` option), so any
+ * list field it adds is costed by its own size argument without the kit knowing the field:
+ *
+ *     @Query(() => HubPage, { complexity: listCost((args) => args.pageSize) })
+ *
+ * `size` should clamp to what the field allows: a size the field refuses is the field's own error
+ * to give, which the cost limit must not pre-empt.
+ */
+export function listCost(size: (args: Readonly<Record<string, unknown>>) => number): (options: ComplexityEstimatorArgs) => number {
+  return ({ args, childComplexity }) => 1 + size(args) * childComplexity;
+}
 
-const NOTHING: OperationMeasure = { depth: 0, cost: 0, aliases: 0 };
+/**
+ * graphql-query-complexity visits fragments where they are spread, without remembering them, and
+ * stops after this many nodes: a document that needs more (fragments spreading fragments) costs
+ * more than any limit allows anyway.
+ */
+const MAX_COST_NODES = 10_000;
 
-/** What the measuring walk needs besides the node at hand. */
+/** The cost of an operation too large to visit: over any limit. */
+const UNMEASURABLE = Number.POSITIVE_INFINITY;
+
+/**
+ * The operation's cost, as graphql-query-complexity computes it from the field metadata: each
+ * field 1 (introspection fields too), list fields as `listCost` says, variables at their values,
+ * fields left out by `@skip`/`@include` not counted. Undefined when the variables are not valid:
+ * the operation will then not run (graphql-js refuses its variables with their own error).
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: RawVariables): number | undefined {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      operationName,
+      variables: variables as Record<string, unknown>,
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+      maxQueryNodes: MAX_COST_NODES,
+    });
+  } catch (error) {
+    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return UNMEASURABLE;
+    return undefined;
+  }
+}
+
+/** What the depth and alias walk needs besides the node at hand. */
 interface Walk {
   readonly schema: GraphQLSchema;
-  readonly operation: OperationDefinitionNode;
-  readonly variables: RawVariables;
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
   /**
    * Each named fragment is measured once: spreading fragments that spread fragments would
    * otherwise take time exponential in the document's size, the very attack the limits are for.
    */
-  readonly fragmentMeasures: Map<string, OperationMeasure>;
+  readonly fragmentMeasures: Map<string, Shape>;
   readonly fragmentsEntered: Set<string>;
 }
 
+/** Depth and aliases of a selection. */
+interface Shape {
+  readonly depth: number;
+  readonly aliases: number;
+}
+
+const FLAT: Shape = { depth: 0, aliases: 0 };
+
 /**
- * Measures the operation that is about to run. Every field counts, introspection fields too;
- * `@skip`/`@include` are ignored, so an operation is measured as if everything in it ran.
+ * Measures the operation that is about to run. Depth and aliases are our own walk, with every
+ * field counted, introspection too, and every fragment expanded once: GraphQL Armor's max-depth
+ * ignores introspection by default and has had bypasses through fragments it remembered with
+ * the depth of their first use. The cost comes from graphql-query-complexity (`operationCost`).
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -77,103 +124,68 @@ export function measureOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const walk: Walk = { schema, operation, variables, fragments, fragmentMeasures: new Map(), fragmentsEntered: new Set() };
+  const walk: Walk = { schema, fragments, fragmentMeasures: new Map(), fragmentsEntered: new Set() };
   const root = schema.getRootType(operation.operation) ?? undefined;
-  return measureSelections(walk, operation.selectionSet, root);
+  const shape = shapeOfSelections(walk, operation.selectionSet, root);
+  const cost = operationCost(schema, document, operation.name?.value, variables) ?? 0;
+  return { ...shape, cost };
 }
 
-function measureSelections(
-  walk: Walk,
-  selectionSet: SelectionSetNode,
-  parent: GraphQLNamedType | undefined,
-): OperationMeasure {
-  return selectionSet.selections
-    .map((selection) => measureSelection(walk, selection, parent))
-    .reduce(
-      (total, next) => ({
-        depth: Math.max(total.depth, next.depth),
-        cost: total.cost + next.cost,
-        aliases: total.aliases + next.aliases,
-      }),
-      NOTHING,
-    );
+function shapeOfSelections(walk: Walk, selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): Shape {
+  let depth = 0;
+  let aliases = 0;
+  for (const selection of selectionSet.selections) {
+    const shape = shapeOfSelection(walk, selection, parent);
+    depth = Math.max(depth, shape.depth);
+    aliases += shape.aliases;
+  }
+  return { depth, aliases };
 }
 
-function measureSelection(walk: Walk, selection: SelectionNode, parent: GraphQLNamedType | undefined): OperationMeasure {
+function shapeOfSelection(walk: Walk, selection: SelectionNode, parent: GraphQLNamedType | undefined): Shape {
   switch (selection.kind) {
     case Kind.FIELD:
-      return measureField(walk, selection, parent);
+      return shapeOfField(walk, selection, parent);
     case Kind.INLINE_FRAGMENT: {
       const condition = selection.typeCondition;
-      return measureSelections(walk, selection.selectionSet, condition === undefined ? parent : typeNamed(walk, condition));
+      return shapeOfSelections(walk, selection.selectionSet, condition === undefined ? parent : typeNamed(walk, condition));
     }
     case Kind.FRAGMENT_SPREAD:
-      return measureFragment(walk, selection.name.value);
+      return shapeOfFragment(walk, selection.name.value);
   }
 }
 
-function measureFragment(walk: Walk, name: string): OperationMeasure {
+function shapeOfFragment(walk: Walk, name: string): Shape {
   const known = walk.fragmentMeasures.get(name);
   if (known !== undefined) return known;
   const fragment = walk.fragments.get(name);
   // Unknown fragments and cycles never get past validation; measuring them as empty keeps the walk finite.
-  if (fragment === undefined || walk.fragmentsEntered.has(name)) return NOTHING;
+  if (fragment === undefined || walk.fragmentsEntered.has(name)) return FLAT;
   walk.fragmentsEntered.add(name);
-  const measure = measureSelections(walk, fragment.selectionSet, typeNamed(walk, fragment.typeCondition));
+  const shape = shapeOfSelections(walk, fragment.selectionSet, typeNamed(walk, fragment.typeCondition));
   walk.fragmentsEntered.delete(name);
-  walk.fragmentMeasures.set(name, measure);
-  return measure;
+  walk.fragmentMeasures.set(name, shape);
+  return shape;
 }
 
 function typeNamed(walk: Walk, type: NamedTypeNode): GraphQLNamedType | undefined {
   return walk.schema.getType(type.name.value) ?? undefined;
 }
 
-function measureField(walk: Walk, field: FieldNode, parent: GraphQLNamedType | undefined): OperationMeasure {
+function shapeOfField(walk: Walk, field: FieldNode, parent: GraphQLNamedType | undefined): Shape {
   const definition = fieldDefinition(parent, field.name.value);
   const returnType = definition === undefined ? undefined : getNamedType(definition.type);
-  const inner = field.selectionSet === undefined ? NOTHING : measureSelections(walk, field.selectionSet, returnType);
-  const multiplier = definition !== undefined && returnType?.name === PAGE_TYPE ? pageSizeOf(walk, field, definition) : 1;
-  return {
-    depth: 1 + inner.depth,
-    cost: 1 + multiplier * inner.cost,
-    aliases: (field.alias === undefined ? 0 : 1) + inner.aliases,
-  };
+  const inner = field.selectionSet === undefined ? FLAT : shapeOfSelections(walk, field.selectionSet, returnType);
+  return { depth: 1 + inner.depth, aliases: (field.alias === undefined ? 0 : 1) + inner.aliases };
 }
 
 /**
  * Introspection fields (`__schema`, `__type`, `__typename`) are not in the schema's field maps:
- * they and everything under them are measured without a type, which is enough as none is a page.
+ * they and everything under them are walked without a type, which depth and aliases do not need.
  */
 function fieldDefinition(parent: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
   if (!isObjectType(parent) && !isInterfaceType(parent)) return undefined;
   return parent.getFields()[name];
-}
-
-/**
- * The page size the field will run with, clamped to 1-100: a size outside that range is refused
- * by the service with its own `BAD_USER_INPUT`, which the cost check must not pre-empt.
- */
-function pageSizeOf(walk: Walk, field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
-  const argument = field.arguments?.find((candidate) => candidate.name.value === PAGE_SIZE_ARGUMENT);
-  const requested = argument === undefined ? undefined : valueOf(walk, argument.value);
-  const fallback = definition.args.find((candidate) => candidate.name === PAGE_SIZE_ARGUMENT)?.defaultValue;
-  const size = requested ?? (Number.isInteger(fallback) ? (fallback as number) : HUB_LIMITS.pageSizeDefault);
-  return Math.min(Math.max(size, 1), HUB_LIMITS.pageSizeMax);
-}
-
-/** An integer literal, or a variable's value from the request, else from its default; otherwise unknown. */
-function valueOf(walk: Walk, value: ValueNode): number | undefined {
-  if (value.kind !== Kind.VARIABLE) return integerLiteral(value);
-  const name = value.name.value;
-  const sent = Object.hasOwn(walk.variables, name) ? walk.variables[name] : undefined;
-  if (Number.isInteger(sent)) return sent as number;
-  const declared = walk.operation.variableDefinitions?.find((definition) => definition.variable.name.value === name);
-  return integerLiteral(declared?.defaultValue);
-}
-
-function integerLiteral(value: ValueNode | undefined): number | undefined {
-  return value?.kind === Kind.INT ? Number(value.value) : undefined;
 }
 
 /** One sentence per limit the measure goes beyond; empty when the operation may run. */
@@ -183,9 +195,10 @@ export function limitViolations(measure: OperationMeasure, limits: OperationLimi
     violations.push(`The operation is ${measure.depth} levels deep; at most ${limits.maxDepth} are allowed.`);
   }
   if (measure.cost > limits.maxCost) {
+    const cost = Number.isFinite(measure.cost) ? String(measure.cost) : 'more than can be measured';
     violations.push(
-      `The operation costs ${measure.cost}; at most ${limits.maxCost} is allowed ` +
-        '(each field costs 1; a page of hubs costs 1 plus pageSize times the cost of its selection).',
+      `The operation costs ${cost}; at most ${limits.maxCost} is allowed ` +
+        '(each field costs 1; a list field costs 1 plus its size times the cost of its selection).',
     );
   }
   if (measure.aliases > limits.maxAliases) {

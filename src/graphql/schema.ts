@@ -1,17 +1,17 @@
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
-import { HubResolver } from '../hubs/hub.resolver';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GatewayContext } from './context';
 
 /**
- * The gateway's schema, from the type-graphql classes. Argument validation is off here on purpose:
- * `HubService` applies the class-validator rules of `hub.rules.ts` to REST and GraphQL alike, and
- * running them twice would only cost time. Resolvers come from each app's own container (through
- * the context), so two apps in one process never share a service.
+ * The gateway's schema, from the type-graphql resolver classes of its domains. Argument validation
+ * is off on purpose: each domain's service applies its own rules to every transport alike, and
+ * running class-validator as well would only judge twice. Resolvers come from each app's own
+ * container (through the context), so two apps in one process never share a service.
  */
-export function buildGatewaySchema(): Promise<GraphQLSchema> {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
+export function buildGatewaySchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [HubResolver],
+    resolvers,
     validate: false,
     container: ({ context }) => (context as GatewayContext).container,
   });

@@ -1,12 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import type { Problem, ProblemCode } from '../errors/domain-error';
-import { problem, type RuleKind } from '../hubs/hub.rules';
-import { toGraphQLProblem, type GraphQLProblem } from './format-error';
+import type { Problem, ProblemCode, RuleKind } from '../errors/domain-error';
+import { toGraphQLProblem, type ArgumentPresentations, type GraphQLProblem } from './format-error';
+import type { GraphQLModule } from './module';
 
-/** GraphQL names whose domain property is called differently. */
-const DOMAIN_PROPERTY: Readonly<Record<string, string>> = { status: 'statusId' };
-
+/** Hubster's general code for a kind of problem, for arguments no domain rule covers (a missing `hubId`). */
 const GENERAL_RULES: Readonly<Record<RuleKind, readonly [ProblemCode, string]>> = {
   required: [301, 'is required.'],
   type: [302, 'has the wrong type.'],
@@ -22,18 +20,26 @@ const REQUIRED_VARIABLE = /^Variable "\$(\w+)" of required type "[^"]+" was not 
 const VARIABLE = /^Variable "\$(\w+)" got invalid value /;
 const AT_PATH = / at "([\w.[\]]+)"; /;
 
-/** Which argument each variable feeds, so `$s` reads as `pageSize` in a problem's path. */
-function argumentOfVariables(document: DocumentNode | undefined): Map<string, string> {
-  const argumentOf = new Map<string, string>();
-  if (document === undefined) return argumentOf;
+/** Where a variable is used: the first field argument it feeds. */
+interface VariableUse {
+  readonly field: string;
+  readonly argument: string;
+}
+
+/** Which field argument each variable feeds, so `$s` reads as `pageSize` in a problem's path. */
+function usesOfVariables(document: DocumentNode | undefined): Map<string, VariableUse> {
+  const uses = new Map<string, VariableUse>();
+  if (document === undefined) return uses;
   visit(document, {
-    Argument(node) {
-      if (node.value.kind === Kind.VARIABLE && !argumentOf.has(node.value.name.value)) {
-        argumentOf.set(node.value.name.value, node.name.value);
+    Field(field) {
+      for (const argument of field.arguments ?? []) {
+        if (argument.value.kind === Kind.VARIABLE && !uses.has(argument.value.name.value)) {
+          uses.set(argument.value.name.value, { field: field.name.value, argument: argument.name.value });
+        }
       }
     },
   });
-  return argumentOf;
+  return uses;
 }
 
 function kindOf(message: string): RuleKind {
@@ -43,70 +49,87 @@ function kindOf(message: string): RuleKind {
   return 'type';
 }
 
-/** The Hubster problem behind one of graphql-js's variable coercion messages, or null if it is not one. */
-export function problemOfVariableError(message: string, argumentOf: ReadonlyMap<string, string>): GraphQLProblem | null {
-  const variable = REQUIRED_VARIABLE.exec(message)?.[1] ?? VARIABLE.exec(message)?.[1];
-  if (variable === undefined) return null;
+/** The variable one of graphql-js's variable coercion messages is about, or undefined if it is not one. */
+function variableOf(message: string): string | undefined {
+  return REQUIRED_VARIABLE.exec(message)?.[1] ?? VARIABLE.exec(message)?.[1];
+}
+
+/** The problem behind one of graphql-js's variable coercion messages, in GraphQL's words. */
+function problemOfVariableError(
+  message: string,
+  variable: string,
+  uses: ReadonlyMap<string, VariableUse>,
+  modules: readonly GraphQLModule[],
+  presentations: ArgumentPresentations,
+): GraphQLProblem {
   const segments = (AT_PATH.exec(message)?.[1] ?? variable).split('.');
-  segments[0] = argumentOf.get(variable) ?? variable;
+  segments[0] = uses.get(variable)?.argument ?? variable;
   const unknown = UNKNOWN_FIELD.exec(message)?.[1];
   const missing = REQUIRED_FIELD.exec(message)?.[1];
   if (unknown !== undefined || missing !== undefined) segments.push((unknown ?? missing) as string);
   const path = segments.join('.');
-  const label = segments[segments.length - 1] as string;
+  const name = segments[segments.length - 1] as string;
 
-  const property = DOMAIN_PROPERTY[label] ?? label;
   let found: Problem;
   if (unknown !== undefined) {
-    found = { property, code: 300, detail: 'is not a field of this input.' };
+    found = { property: name, code: 300, detail: 'is not a field of this input.' };
   } else {
     const kind = kindOf(message);
-    try {
-      found = problem(property, kind);
-    } catch {
-      // Arguments without a domain rule of that kind (a missing `hubId` or `input`) get Hubster's
-      // general code for the kind.
-      const [code, detail] = GENERAL_RULES[kind];
-      found = { property, code, detail };
-    }
+    const ruled = modules.map((module) => module.problemFor(name, kind)).find((candidate) => candidate !== undefined);
+    const [code, detail] = GENERAL_RULES[kind];
+    found = ruled ?? { property: name, code, detail };
   }
-  return toGraphQLProblem(found, path);
+  return toGraphQLProblem(found, presentations, path);
 }
 
 /**
- * graphql-js rejects variables of the wrong shape before any resolver runs, one error per problem
- * and in its own words. The contract wants invalid input as one `BAD_USER_INPUT` error listing each
- * problem with its Hubster code, exactly like the problems the service finds: this plugin merges
- * those errors into that shape just before the response leaves.
+ * graphql-js rejects variables of the wrong shape before any resolver runs, one error per problem,
+ * in its own words, and only what the type system saw. The contract wants invalid input as one
+ * `BAD_USER_INPUT` error listing each problem with its Hubster code, exactly as REST would: where
+ * a domain judges the argument (`GraphQLModule.argumentJudges`), its judgement of the raw value
+ * lists the problems; graphql-js's own are kept for what no judgement covers (an unknown field).
  */
-export const variableProblems: ApolloServerPlugin = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response, document }) {
-        if (response.body.kind !== 'single') return;
-        const errors = response.body.singleResult.errors;
-        if (errors === undefined) return;
-        const argumentOf = argumentOfVariables(document);
-        const merged: GraphQLFormattedError[] = [];
-        const problems: GraphQLProblem[] = [];
-        for (const error of errors) {
-          const found = error.extensions?.code === 'BAD_USER_INPUT' && error.path === undefined
-            ? problemOfVariableError(error.message, argumentOf)
-            : null;
-          if (found === null) merged.push(error);
-          else problems.push(found);
-        }
-        if (problems.length === 0) return;
-        const first = problems[0] as GraphQLProblem;
-        response.body.singleResult.errors = [
-          {
-            message: problems.map((found) => found.message).join(' '),
-            locations: errors[0]?.locations,
-            extensions: { code: 'BAD_USER_INPUT', errorCode: first.errorCode, problems },
-          },
-          ...merged,
-        ];
-      },
-    };
-  },
-};
+export function variableProblems(modules: readonly GraphQLModule[], presentations: ArgumentPresentations): ApolloServerPlugin {
+  const judges = new Map(modules.flatMap((module) => Object.entries(module.argumentJudges ?? {})));
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, document, request }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (errors === undefined) return;
+          const uses = usesOfVariables(document);
+          const merged: GraphQLFormattedError[] = [];
+          const problems: GraphQLProblem[] = [];
+          const judged = new Set<string>();
+          for (const error of errors) {
+            const variable = error.extensions?.code === 'BAD_USER_INPUT' && error.path === undefined ? variableOf(error.message) : undefined;
+            if (variable === undefined) {
+              merged.push(error);
+              continue;
+            }
+            const use = uses.get(variable);
+            const judge = use === undefined ? undefined : judges.get(`${use.field}.${use.argument}`);
+            if (judge !== undefined && !judged.has(variable)) {
+              judged.add(variable);
+              const raw = (request.variables ?? {})[variable];
+              for (const found of judge(raw)) problems.push(toGraphQLProblem(found, presentations));
+            }
+            const own = problemOfVariableError(error.message, variable, uses, modules, presentations);
+            if (!problems.some((problem) => problem.path === own.path)) problems.push(own);
+          }
+          if (problems.length === 0) return;
+          const first = problems[0] as GraphQLProblem;
+          response.body.singleResult.errors = [
+            {
+              message: problems.map((found) => found.message).join(' '),
+              locations: errors[0]?.locations,
+              extensions: { code: 'BAD_USER_INPUT', errorCode: first.errorCode, problems },
+            },
+            ...merged,
+          ];
+        },
+      };
+    },
+  };
+}

@@ -9,12 +9,9 @@ import {
   isRetryable,
   PayloadTooLargeError,
   problemMessage,
+  type Problem,
 } from '../errors/domain-error';
 import { ERROR_TABLE } from '../errors/error-table';
-import { domainErrorExtensions } from '../graphql/format-error';
-import { problem } from '../hubs/hub.rules';
-import { graphqlResponseMediaType } from './media-type';
-import { recordGraphQLError } from './request-observation';
 
 /** Hubster's error body (CONTRACT.md section 3): `status` equals the HTTP status, one entry per problem. */
 export interface HubsterErrorBody {
@@ -52,21 +49,43 @@ function fromFastify(error: FastifyError, bodyLimit: number): DomainError | null
 
 const bodyProblem = (detail: string) => new InvalidInputError([{ property: '', code: 300, detail }]);
 
-const isGraphQLRequest = (request: FastifyRequest): boolean => request.url.split('?')[0] === '/graphql';
+/**
+ * Any error that reached Fastify, in the domain's terms: deliberate errors as they are, Fastify's
+ * own (body parsing, size) translated, anything else logged once with the request id and masked.
+ * Each transport shapes the result its own way (Hubster's body here, GraphQL's in src/graphql/).
+ */
+export function asDomainError(error: FastifyError, request: FastifyRequest): DomainError {
+  if (error instanceof DomainError) return error;
+  const translated = fromFastify(error, request.server.initialConfig.bodyLimit ?? 0);
+  if (translated !== null) return translated;
+  request.log.error({ err: error }, 'unexpected error');
+  return new InternalError();
+}
+
+/** Sends `error` in Hubster's body, with `Retry-After` where the error says when to come back. */
+export function sendHubsterError(reply: FastifyReply, error: DomainError): FastifyReply {
+  if (isRetryable(error)) reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply.code(ERROR_TABLE[error.code].httpStatus).send(hubsterErrorBody(error));
+}
+
+/** A part of the URL space whose unreadable URLs are about one property (`/api/v1/hubs/` and the hub id). */
+export interface UnreadableUrlProblem {
+  readonly prefix: string;
+  readonly problem: Problem;
+}
+
+export interface ErrorHandlingOptions {
+  /** Problems to report for URLs the router cannot read, by prefix; the body as a whole otherwise. */
+  readonly unreadableUrls?: readonly UnreadableUrlProblem[];
+}
 
 /**
- * Shapes every error that leaves through Fastify: deliberate errors as the contract says, anything
- * else logged once with the request id and masked. `/graphql` answers in GraphQL's shape.
+ * The app's own error handling, in Hubster's body: the error handler of every route that does not
+ * set its own (GraphQL does), unknown routes (404 / 699), and URLs the router cannot read.
+ * Returns the handler for Fastify's `frameworkErrors`.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    let domainError = error instanceof DomainError ? error : fromFastify(error, app.initialConfig.bodyLimit ?? 0);
-    if (domainError === null) {
-      request.log.error({ err: error }, 'unexpected error');
-      domainError = new InternalError();
-    }
-    return sendError(request, reply, domainError);
-  });
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
+  app.setErrorHandler((error: FastifyError, request, reply) => sendHubsterError(reply, asDomainError(error, request)));
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -74,32 +93,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       errors: [{ code: 699, description: `No route ${request.method} ${request.url.split('?')[0]}. (code: ${hubsterErrorCode(699)})` }],
     }),
   );
-}
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
-  const { httpStatus, graphqlCode } = ERROR_TABLE[error.code];
-  if (isRetryable(error)) reply.header('retry-after', String(error.retryAfterSeconds));
-  if (isGraphQLRequest(request)) {
-    recordGraphQLError(request, graphqlCode);
-    return reply
-      .code(httpStatus)
-      .type(graphqlResponseMediaType(request.headers.accept))
-      .send({ errors: [domainErrorExtensions(error)] });
-  }
-  return reply.code(httpStatus).send(hubsterErrorBody(error));
-}
-
-/**
- * Fastify's router answers URLs it cannot read (a bad percent-escape, a path segment over 100
- * characters) itself, before any hook: this gives them the contract's shape and request id. Under
- * `/api/v1/hubs/` the unreadable part is the hub id (305).
- */
-export function answerUnreadableUrl(_error: Error, request: FastifyRequest, reply: FastifyReply): void {
-  reply.header('x-request-id', request.id);
-  const unreadable = request.url.startsWith('/api/v1/hubs/')
-    ? problem('hubId', 'type')
-    : { property: '', code: 300 as const, detail: 'The request URL cannot be read.' };
-  sendError(request, reply, new InvalidInputError([unreadable]));
+  // Fastify's router answers URLs it cannot read (a bad percent-escape, a path segment over 100
+  // characters) itself, before any hook: this gives them the contract's shape and request id.
+  return (_error, request, reply) => {
+    reply.header('x-request-id', request.id);
+    const known = options.unreadableUrls?.find((candidate) => request.url.startsWith(candidate.prefix))?.problem;
+    const unreadable = known ?? { property: '', code: 300 as const, detail: 'The request URL cannot be read.' };
+    sendHubsterError(reply, new InvalidInputError([unreadable]));
+  };
 }
 
 /** What the HTTP parser's own failures are, in the contract's words. */

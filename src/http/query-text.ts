@@ -1,3 +1,5 @@
+import type { FastifySchemaCompiler } from 'fastify';
+
 /** A decimal integer exactly as written: no sign but `-`, no spaces, no exponent, no hex. */
 const DECIMAL_INTEGER = /^-?[0-9]+$/;
 
@@ -25,3 +27,15 @@ export function queryTextReader(schema: ObjectSchema): (query: unknown) => { val
     return { value };
   };
 }
+
+/**
+ * A Fastify validator compiler for routes whose schemas describe (OpenAPI, response serialisation)
+ * but do not judge: the query string is read by `queryTextReader`, everything else passes as sent,
+ * for the domain's rules to judge once, the same way for every transport.
+ */
+export const describingValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  if (httpPart === 'querystring') return queryTextReader(schema as ObjectSchema);
+  return passesAsSent;
+};
+
+const passesAsSent = (): true => true;

@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { HUB_LIMITS } from './hub.rules';
 import { HubStatus } from './hub.type';
 
 /**
@@ -43,10 +44,10 @@ export class UpdateHubInput {
 
 @ArgsType()
 export class HubsArgs {
-  @Field(() => Int, { defaultValue: 0 })
+  @Field(() => Int, { defaultValue: HUB_LIMITS.pageNumberDefault })
   pageNumber!: number;
 
-  @Field(() => Int, { defaultValue: 50 })
+  @Field(() => Int, { defaultValue: HUB_LIMITS.pageSizeDefault })
   pageSize!: number;
 }
 

@@ -1,15 +1,19 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context';
+import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
+import { HUB_LIMITS, type HubInput } from './hub.rules';
 import { CreateHubInput, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
-import type { HubInput } from './hub.rules';
 import type { HubPageResult, HubService } from './hub.service';
 import { HubObject, HubPageObject, HubStatus } from './hub.type';
 
-const STATUS_IDS: Readonly<Record<HubStatus, HubStatusId>> = {
+const STATUS_IDS: Readonly<Record<string, HubStatusId>> = {
   [HubStatus.ACTIVE]: HubStatusId.Active,
   [HubStatus.PAUSED]: HubStatusId.Paused,
 };
+
+/** A status no enum value names: the rules refuse it as unsupported, as GraphQL's enum does. */
+const NOT_A_STATUS = 0;
 
 /** GraphQL's view of `HubService`: arguments in, service call, entity out. */
 @Resolver(() => HubObject)
@@ -21,7 +25,7 @@ export class HubResolver {
     return this.hubService.get(context.requireCaller(), hubId, context.budget);
   }
 
-  @Query(() => HubPageObject)
+  @Query(() => HubPageObject, { complexity: listCost((args) => pageSizeForCost(args.pageSize)) })
   hubs(@Args(() => HubsArgs) { pageNumber, pageSize }: HubsArgs, @Ctx() context: GatewayContext): Promise<HubPageResult> {
     return this.hubService.list(context.requireCaller(), { pageNumber, pageSize }, context.budget);
   }
@@ -47,11 +51,25 @@ export class HubResolver {
   }
 }
 
-/** Absent stays absent and null stays null, so the service applies REST's rules to both. */
-function toHubInput(input: CreateHubInput | UpdateHubInput): HubInput {
-  const { status, ...rest } = input;
-  return {
-    ...rest,
-    statusId: status === undefined || status === null ? status : STATUS_IDS[status],
-  };
+/**
+ * The page size a `hubs` field runs with, clamped to 1-100 for its cost: a size outside that range
+ * is refused by the service with its own BAD_USER_INPUT, which the cost limit must not pre-empt.
+ */
+function pageSizeForCost(pageSize: unknown): number {
+  const size = Number.isInteger(pageSize) ? (pageSize as number) : HUB_LIMITS.pageSizeDefault;
+  return Math.min(Math.max(size, 1), HUB_LIMITS.pageSizeMax);
+}
+
+/**
+ * A GraphQL hub input as the rules read it: `status` becomes `statusId`; absent stays absent and
+ * null stays null. It reads coerced input (resolvers) and raw variables alike (the argument judges
+ * of hub.graphql.ts, for inputs graphql-js refused): a status that is no enum value is refused as
+ * unsupported, a status that is not even a string as a wrong type, as graphql-js refuses them.
+ */
+export function toHubInput(input: CreateHubInput | UpdateHubInput | Readonly<Record<string, unknown>>): HubInput {
+  const { status, ...rest } = input as Record<string, unknown>;
+  let statusId: unknown = status;
+  if (typeof status === 'string') statusId = STATUS_IDS[status] ?? NOT_A_STATUS;
+  else if (status !== undefined && status !== null) statusId = String(status);
+  return { ...rest, statusId };
 }

@@ -1,23 +1,14 @@
-import {
-  IsIn,
-  IsInt,
-  IsString,
-  Max,
-  Min,
-  registerDecorator,
-  ValidateIf,
-  validateSync,
-  type ValidationOptions,
-} from 'class-validator';
 import { isGuid } from '../common/guid';
 import { caselessKey, hasControlCharacter, isInvisible } from '../common/text';
-import { InvalidInputError, type Problem, type ProblemCode } from '../errors/domain-error';
+import { InvalidInputError, type Problem, type ProblemCode, type RuleKind } from '../errors/domain-error';
 import { HubStatusId } from './hub.entity';
 
+export type { RuleKind } from '../errors/domain-error';
+
 /**
- * The contract's rules for hub properties and paging (CONTRACT.md section 3), declared once with
- * class-validator and applied by `HubService` for every transport, so REST and GraphQL can never
- * disagree on what is valid. Each constraint carries the Hubster code it reports.
+ * The contract's rules for hub properties and paging (CONTRACT.md section 3): the one judge of hub
+ * input, for every transport. REST's JSON schemas only describe and read text; GraphQL's types
+ * only shape. Each problem carries the Hubster code it reports.
  */
 export const HUB_LIMITS = {
   nameMaxLength: 100,
@@ -25,6 +16,7 @@ export const HUB_LIMITS = {
   closeDormantConversationMax: 3650,
   pageSizeMax: 100,
   pageSizeDefault: 50,
+  pageNumberDefault: 0,
 } as const;
 
 /** What a caller may send for a hub; anything may arrive, so nothing is trusted to be typed. */
@@ -35,7 +27,7 @@ export interface HubInput {
   readonly statusId?: unknown;
 }
 
-/** A new hub's properties once every rule holds, name trimmed and defaults applied. */
+/** A new hub's properties once every rule holds: the name trimmed and in NFC, defaults applied. */
 export interface NewHubProperties {
   readonly name: string;
   readonly description: string;
@@ -50,19 +42,13 @@ export interface PageRequest {
   readonly pageSize: number;
 }
 
-/** What kind of rule a value breaks; each property says which Hubster code and text that is. */
-export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'blank' | 'unsupported';
-
 type RuleTable = Readonly<Record<string, Partial<Readonly<Record<RuleKind, readonly [ProblemCode, string]>>>>>;
 
 const TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without U+0000 or unpaired surrogates.'];
 /** A name is a label people read: no control character at all (tabs and line breaks included). */
 const NAME_TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without control characters or unpaired surrogates.'];
 
-/**
- * The code and text of every problem, for both transports: class-validator reports these from the
- * service, and REST's JSON-schema errors are translated into the same ones.
- */
+/** The code and text of every problem, for both transports. */
 const RULES: RuleTable = {
   name: {
     required: [301, 'is required.'],
@@ -97,21 +83,13 @@ export function problem(property: string, kind: RuleKind): Problem {
   return { property, code: rule[0], detail: rule[1] };
 }
 
-/**
- * Each constraint's message carries its problem as `code|detail`. (class-validator 0.15 drops
- * `context` for synchronous custom constraints, so the message is the reliable carrier.)
- */
-function report(property: string, kind: RuleKind): ValidationOptions {
-  const { code, detail } = problem(property, kind);
-  return { message: `${code}|${detail}` };
+/** The domain's problem for a property and kind, or undefined when the property has no such rule. */
+export function problemIfRuled(property: string, kind: RuleKind): Problem | undefined {
+  return RULES[property]?.[kind] === undefined ? undefined : problem(property, kind);
 }
 
-function decode(property: string, message: string): Problem {
-  const separator = message.indexOf('|');
-  return { property, code: Number(message.slice(0, separator)) as ProblemCode, detail: message.slice(separator + 1) };
-}
-
-const present = (property: keyof HubInput) => (input: HubInput) => input[property] !== undefined;
+/** The body as a whole is not an object of properties. */
+const NOT_AN_OBJECT: Problem = { property: '', code: 300, detail: 'The request body must be a JSON object.' };
 
 /** Characters are Unicode code points (CONTRACT.md section 3), so an emoji counts once. */
 function codePointLength(value: string): number {
@@ -121,164 +99,122 @@ function codePointLength(value: string): number {
 }
 
 /**
- * A rule on strings, as a class-validator decorator. A non-string passes here: it is reported
- * once, as a wrong type, by @IsString.
+ * Storable text: no U+0000, no unpaired surrogate. Written to read the same with the `u` flag (a
+ * pair is one code point outside the surrogate range) and without it (other validators: a pair is
+ * two code units, matched by the second branch), so the OpenAPI document can show it as it is.
  */
-function stringRule(name: string, holds: (value: string) => boolean): (options: ValidationOptions) => PropertyDecorator {
-  return (options) => (target, propertyName) =>
-    registerDecorator({
-      name,
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options,
-      validator: { validate: (value: unknown) => typeof value !== 'string' || holds(value) },
-    });
-}
-
-const CodePointLength = (min: number, max: number, options: ValidationOptions) =>
-  stringRule('codePointLength', (value) => codePointLength(value) >= min && codePointLength(value) <= max)(options);
-
-/** U+0000, or half of a surrogate pair without its other half. */
-// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused.
-const NOT_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const STORABLE_TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+const STORABLE_TEXT = new RegExp(STORABLE_TEXT_PATTERN, 'u');
 
 /**
- * PostgreSQL text cannot hold U+0000, and UTF-8 cannot hold an unpaired surrogate (the driver
- * would silently store U+FFFD instead, so what was read back would differ from what was
- * answered): neither is text a client means to send, so both are refused as a wrong type.
+ * The first rule a value breaks, in the order a caller fixes them: the type, then the text
+ * (PostgreSQL text cannot hold U+0000, and UTF-8 cannot hold an unpaired surrogate: the driver
+ * would silently store U+FFFD), then the length, then (for names) something visible.
  */
-const IsStorableText = stringRule('isStorableText', (value) => !NOT_TEXT.test(value));
+function brokenTextRule(value: unknown, min: number, max: number, options: { name: boolean }): RuleKind | undefined {
+  if (typeof value !== 'string') return 'type';
+  if (!STORABLE_TEXT.test(value) || (options.name && hasControlCharacter(value))) return 'text';
+  const length = codePointLength(value);
+  if (length < min || length > max) return 'range';
+  // The empty name is already out of range.
+  if (options.name && isInvisible(value)) return 'blank';
+  return undefined;
+}
 
-/** A name's text: storable, and free of control characters. */
-const IsNameText = stringRule('isNameText', (value) => !NOT_TEXT.test(value) && !hasControlCharacter(value));
+function brokenIntegerRule(value: unknown, min: number, max: number): RuleKind | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'type';
+  return value < min || value > max ? 'range' : undefined;
+}
+
+function brokenStatusRule(value: unknown): RuleKind | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'type';
+  return value === HubStatusId.Active || value === HubStatusId.Paused ? undefined : 'unsupported';
+}
+
+/** The properties as the rules judge them: the name trimmed and in NFC (the rules apply to what is stored). */
+interface Normalised {
+  readonly name: unknown;
+  readonly description: unknown;
+  readonly closeDormantConversation: unknown;
+  readonly statusId: unknown;
+}
+
+function normalised(input: HubInput): Normalised {
+  return {
+    name: typeof input.name === 'string' ? input.name.trim().normalize('NFC') : input.name,
+    description: input.description,
+    // null means "stays open", exactly like 0 (the seed page).
+    closeDormantConversation: input.closeDormantConversation === null ? 0 : input.closeDormantConversation,
+    statusId: input.statusId,
+  };
+}
 
 /**
- * Something a person can see: a name of only zero-width spaces would look blank in every list.
- * The empty name is reported once, as out of range.
+ * One problem per property that breaks a rule, in the order properties are documented; `required`
+ * names the properties that must be present.
  */
-const HasVisibleCharacter = stringRule('hasVisibleCharacter', (value) => value === '' || !isInvisible(value));
-
-/** Hub properties; absent ones are not checked here (a create checks presence first). */
-class HubPropertyRules {
-  @ValidateIf(present('name'))
-  @IsString(report('name', 'type'))
-  @IsNameText(report('name', 'text'))
-  @CodePointLength(1, HUB_LIMITS.nameMaxLength, report('name', 'range'))
-  @HasVisibleCharacter(report('name', 'blank'))
-  name?: unknown;
-
-  @ValidateIf(present('description'))
-  @IsString(report('description', 'type'))
-  @IsStorableText(report('description', 'text'))
-  @CodePointLength(0, HUB_LIMITS.descriptionMaxLength, report('description', 'range'))
-  description?: unknown;
-
-  @ValidateIf(present('closeDormantConversation'))
-  @IsInt(report('closeDormantConversation', 'type'))
-  @Min(0, report('closeDormantConversation', 'range'))
-  @Max(HUB_LIMITS.closeDormantConversationMax, report('closeDormantConversation', 'range'))
-  closeDormantConversation?: unknown;
-
-  @ValidateIf(present('statusId'))
-  @IsInt(report('statusId', 'type'))
-  @IsIn(Object.values(HubStatusId), report('statusId', 'unsupported'))
-  statusId?: unknown;
-}
-
-class PageRules {
-  @IsInt(report('pageNumber', 'type'))
-  @Min(0, report('pageNumber', 'range'))
-  pageNumber?: unknown;
-
-  @IsInt(report('pageSize', 'type'))
-  @Min(1, report('pageSize', 'range'))
-  @Max(HUB_LIMITS.pageSizeMax, report('pageSize', 'range'))
-  pageSize?: unknown;
-}
-
-const PROPERTY_ORDER = ['name', 'description', 'closeDormantConversation', 'statusId', 'pageNumber', 'pageSize'];
-/** Codes that mean "wrong type": when one is found, range problems of that property are noise. */
-const TYPE_CODES: readonly ProblemCode[] = [302, 210, 305];
-
-/**
- * One list of problems as a caller should read it: for each property only its most basic problems
- * (a wrong type hides range problems), no repeats, in the order properties are documented.
- */
-export function settle(problems: readonly Problem[]): Problem[] {
-  const byProperty = new Map<string, Problem[]>();
-  for (const found of problems) byProperty.set(found.property, [...(byProperty.get(found.property) ?? []), found]);
-  const settled: Problem[] = [];
-  for (const [, found] of byProperty) {
-    const typeProblems = found.filter((candidate) => TYPE_CODES.includes(candidate.code));
-    const details = new Set<string>();
-    for (const kept of typeProblems.length > 0 ? typeProblems : found) {
-      if (details.has(kept.detail)) continue;
-      details.add(kept.detail);
-      settled.push(kept);
-    }
-  }
-  const rank = (property: string) => (PROPERTY_ORDER.includes(property) ? PROPERTY_ORDER.indexOf(property) : -1);
-  return settled.sort((a, b) => rank(a.property) - rank(b.property));
-}
-
-function problemsOf<T extends object>(rules: T): Problem[] {
-  return validateSync(rules, { forbidUnknownValues: false }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => decode(error.property, message)),
-  );
+function propertyProblems(hub: Normalised, required: readonly (keyof Normalised)[] = []): Problem[] {
+  const brokenRule = (property: keyof Normalised, rule: (value: unknown) => RuleKind | undefined): RuleKind | undefined => {
+    if (hub[property] !== undefined) return rule(hub[property]);
+    return required.includes(property) ? 'required' : undefined;
+  };
+  const broken: [string, RuleKind | undefined][] = [
+    ['name', brokenRule('name', (value) => brokenTextRule(value, 1, HUB_LIMITS.nameMaxLength, { name: true }))],
+    ['description', brokenRule('description', (value) => brokenTextRule(value, 0, HUB_LIMITS.descriptionMaxLength, { name: false }))],
+    ['closeDormantConversation', brokenRule('closeDormantConversation', (value) => brokenIntegerRule(value, 0, HUB_LIMITS.closeDormantConversationMax))],
+    ['statusId', brokenRule('statusId', brokenStatusRule)],
+  ];
+  return broken.filter((entry): entry is [string, RuleKind] => entry[1] !== undefined).map(([property, kind]) => problem(property, kind));
 }
 
 function throwIfAny(problems: Problem[]): void {
-  const settled = settle(problems);
-  if (settled.length > 0) throw new InvalidInputError(settled as [Problem, ...Problem[]]);
+  if (problems.length > 0) throw new InvalidInputError(problems as [Problem, ...Problem[]]);
 }
 
-/**
- * Trims the name and writes it in NFC first: the rules apply to what is stored, and `Café` is
- * stored alike however its accent was sent.
- */
-function normalised(input: HubInput): HubPropertyRules {
-  const rules = new HubPropertyRules();
-  rules.name = typeof input.name === 'string' ? input.name.trim().normalize('NFC') : input.name;
-  rules.description = input.description;
-  // null means "stays open", exactly like 0 (the seed page).
-  rules.closeDormantConversation = input.closeDormantConversation === null ? 0 : input.closeDormantConversation;
-  rules.statusId = input.statusId;
-  return rules;
+/** The body must be an object of properties; REST may send anything, GraphQL always sends one. */
+function asHubInput(input: unknown): HubInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInputError([NOT_AN_OBJECT]);
+  return input as HubInput;
 }
 
 /** Checks a create; name and description are required. */
-export function checkNewHub(input: HubInput): NewHubProperties {
-  const rules = normalised(input);
-  const missing = (['name', 'description'] as const)
-    .filter((property) => input[property] === undefined)
-    .map((property) => problem(property, 'required'));
-  throwIfAny([...missing, ...problemsOf(rules)]);
+export function checkNewHub(body: unknown): NewHubProperties {
+  const hub = normalised(asHubInput(body));
+  throwIfAny(propertyProblems(hub, ['name', 'description']));
   return {
-    name: rules.name as string,
-    description: rules.description as string,
-    closeDormantConversation: (rules.closeDormantConversation ?? 0) as number,
-    statusId: (rules.statusId ?? HubStatusId.Active) as HubStatusId,
+    name: hub.name as string,
+    description: hub.description as string,
+    closeDormantConversation: (hub.closeDormantConversation ?? 0) as number,
+    statusId: (hub.statusId ?? HubStatusId.Active) as HubStatusId,
   };
 }
 
 /** Checks an update: only the properties present are checked, and only they change. */
-export function checkHubChanges(input: HubInput): HubChanges {
-  const rules = normalised(input);
-  throwIfAny(problemsOf(rules));
+export function checkHubChanges(body: unknown): HubChanges {
+  const hub = normalised(asHubInput(body));
+  throwIfAny(propertyProblems(hub));
   const changes: { -readonly [K in keyof HubChanges]: HubChanges[K] } = {};
-  if (rules.name !== undefined) changes.name = rules.name as string;
-  if (rules.description !== undefined) changes.description = rules.description as string;
-  if (rules.closeDormantConversation !== undefined) changes.closeDormantConversation = rules.closeDormantConversation as number;
-  if (rules.statusId !== undefined) changes.statusId = rules.statusId as HubStatusId;
+  if (hub.name !== undefined) changes.name = hub.name as string;
+  if (hub.description !== undefined) changes.description = hub.description as string;
+  if (hub.closeDormantConversation !== undefined) changes.closeDormantConversation = hub.closeDormantConversation as number;
+  if (hub.statusId !== undefined) changes.statusId = hub.statusId as HubStatusId;
   return changes;
 }
 
 export function checkPageRequest(input: { pageNumber?: unknown; pageSize?: unknown }): PageRequest {
-  const rules = new PageRules();
-  rules.pageNumber = input.pageNumber ?? 0;
-  rules.pageSize = input.pageSize ?? HUB_LIMITS.pageSizeDefault;
-  throwIfAny(problemsOf(rules));
-  return { pageNumber: rules.pageNumber as number, pageSize: rules.pageSize as number };
+  const pageNumber = input.pageNumber ?? HUB_LIMITS.pageNumberDefault;
+  const pageSize = input.pageSize ?? HUB_LIMITS.pageSizeDefault;
+  const broken: [string, RuleKind | undefined][] = [
+    ['pageNumber', brokenIntegerRule(pageNumber, 0, Number.POSITIVE_INFINITY)],
+    ['pageSize', brokenIntegerRule(pageSize, 1, HUB_LIMITS.pageSizeMax)],
+  ];
+  throwIfAny(broken.filter((entry): entry is [string, RuleKind] => entry[1] !== undefined).map(([property, kind]) => problem(property, kind)));
+  return { pageNumber: pageNumber as number, pageSize: pageSize as number };
+}
+
+export function checkHubId(hubId: unknown): string {
+  if (!isGuid(hubId)) throw new InvalidInputError([problem('hubId', 'type')]);
+  return hubId.toLowerCase();
 }
 
 /**
@@ -287,9 +223,4 @@ export function checkPageRequest(input: { pageNumber?: unknown; pageSize?: unkno
  */
 export function hubNameKey(name: string): string {
   return caselessKey(name);
-}
-
-export function checkHubId(hubId: unknown): string {
-  if (!isGuid(hubId)) throw new InvalidInputError([problem('hubId', 'type')]);
-  return hubId.toLowerCase();
 }

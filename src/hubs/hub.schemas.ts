@@ -1,4 +1,3 @@
-import type { FastifySchemaValidationError } from 'fastify';
 import { ForbiddenError, UnauthenticatedError, type Permission } from '../auth/caller';
 import {
   InternalError,
@@ -10,26 +9,21 @@ import {
   type DomainError,
   type Problem,
 } from '../errors/domain-error';
+import { GUID_PATTERN } from '../common/guid';
 import { hubsterErrorBody } from '../http/error-handler';
+import type { OpenApiPart } from '../http/openapi';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { HubNotFoundError } from './hub.errors';
 import { HubStatusId } from './hub.entity';
-import { IDEMPOTENCY_KEY_MAX_LENGTH, idempotencyKeyProblem } from '../idempotency/idempotency.rules';
-import { HUB_LIMITS, problem, settle, type RuleKind } from './hub.rules';
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency.rules';
+import { HUB_LIMITS, problem, STORABLE_TEXT_PATTERN } from './hub.rules';
 
 /**
  * JSON schemas of the REST routes (CONTRACT.md section 3), built from the same limits as the
- * service's rules. Fastify validates with them, serialises responses through them, and
- * @fastify/swagger turns them into the OpenAPI document.
+ * service's rules. They describe: Fastify serialises responses through them and @fastify/swagger
+ * turns them into the OpenAPI document, but validity is for hub.rules.ts alone to judge.
  */
 
-const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-/**
- * Storable text: no U+0000, no unpaired surrogate. Read the same with the `u` flag (Ajv: a pair is
- * one code point outside the surrogate range) and without it (most other validators: a pair is
- * two code units, matched by the second branch), so an emoji passes everywhere.
- */
-const TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
 
 const guid = { type: 'string', pattern: GUID_PATTERN, examples: ['3bc1e69f-c520-446f-ab2c-01751fd66a31'] } as const;
 
@@ -38,14 +32,14 @@ const hubProperties = {
     type: 'string',
     minLength: 1,
     maxLength: HUB_LIMITS.nameMaxLength,
-    pattern: TEXT_PATTERN,
+    pattern: STORABLE_TEXT_PATTERN,
     description: 'Unique hub name for the tenant (ignoring case); trimmed.',
     examples: ['Your New Cool Hub Name'],
   },
   description: {
     type: 'string',
     maxLength: HUB_LIMITS.descriptionMaxLength,
-    pattern: TEXT_PATTERN,
+    pattern: STORABLE_TEXT_PATTERN,
     description: 'Hub description; may be empty.',
     examples: ['This hub is cool'],
   },
@@ -64,60 +58,40 @@ const hubProperties = {
   },
 } as const;
 
-/** Shared schemas, registered once with `addSchema` and referenced as `Name#`. */
-export const HUB_SHARED_SCHEMAS = [
-  {
-    $id: 'Hub',
-    type: 'object',
-    description: 'A hub, with exactly the documented fields.',
-    required: ['hubId', 'tenantId', 'name', 'description', 'closeDormantConversation', 'statusId'],
-    additionalProperties: false,
-    properties: {
-      hubId: { type: 'string', format: 'uuid' },
-      tenantId: { type: 'string', format: 'uuid' },
-      name: { type: 'string', minLength: 1, maxLength: HUB_LIMITS.nameMaxLength },
-      description: { type: 'string', maxLength: HUB_LIMITS.descriptionMaxLength },
-      closeDormantConversation: { type: 'integer', minimum: 0, maximum: HUB_LIMITS.closeDormantConversationMax },
-      statusId: { type: 'integer', enum: [HubStatusId.Active, HubStatusId.Paused] },
-    },
-  },
-  {
-    $id: 'HubPage',
-    type: 'object',
-    description: "One page of the tenant's hubs, oldest first.",
-    required: ['pageNumber', 'pageSize', 'total', 'results'],
-    additionalProperties: false,
-    properties: {
-      pageNumber: { type: 'integer', minimum: 0 },
-      pageSize: { type: 'integer', minimum: 1, maximum: HUB_LIMITS.pageSizeMax },
-      total: { type: 'integer', minimum: 0, description: "How many hubs the tenant has in all." },
-      results: { type: 'array', items: { $ref: 'Hub#' } },
-    },
-  },
-  {
-    $id: 'HubsterError',
-    type: 'object',
-    description: "Hubster's error body: status equals the HTTP status, one entry per problem.",
-    required: ['status', 'errors'],
-    additionalProperties: false,
-    properties: {
-      status: { type: 'integer' },
-      errors: {
-        type: 'array',
-        minItems: 1,
-        items: {
-          type: 'object',
-          required: ['code', 'description'],
-          additionalProperties: false,
-          properties: {
-            code: { type: 'integer', description: "Hubster's code; the description ends with it as (code: PRT000nnn)." },
-            description: { type: 'string' },
-          },
-        },
+/** The hub schemas of the OpenAPI document, registered once and referenced as `Name#`. */
+export const HUB_OPENAPI: OpenApiPart = {
+  tags: [{ name: 'Hubs', description: 'The containers of a messaging configuration.' }],
+  schemas: [
+    {
+      $id: 'Hub',
+      type: 'object',
+      description: 'A hub, with exactly the documented fields.',
+      required: ['hubId', 'tenantId', 'name', 'description', 'closeDormantConversation', 'statusId'],
+      additionalProperties: false,
+      properties: {
+        hubId: { type: 'string', format: 'uuid' },
+        tenantId: { type: 'string', format: 'uuid' },
+        name: { type: 'string', minLength: 1, maxLength: HUB_LIMITS.nameMaxLength },
+        description: { type: 'string', maxLength: HUB_LIMITS.descriptionMaxLength },
+        closeDormantConversation: { type: 'integer', minimum: 0, maximum: HUB_LIMITS.closeDormantConversationMax },
+        statusId: { type: 'integer', enum: [HubStatusId.Active, HubStatusId.Paused] },
       },
     },
-  },
-] as const;
+    {
+      $id: 'HubPage',
+      type: 'object',
+      description: "One page of the tenant's hubs, oldest first.",
+      required: ['pageNumber', 'pageSize', 'total', 'results'],
+      additionalProperties: false,
+      properties: {
+        pageNumber: { type: 'integer', minimum: 0 },
+        pageSize: { type: 'integer', minimum: 1, maximum: HUB_LIMITS.pageSizeMax },
+        total: { type: 'integer', minimum: 0, description: "How many hubs the tenant has in all." },
+        results: { type: 'array', items: { $ref: 'Hub#' } },
+      },
+    },
+  ],
+};
 
 /** The example hub id of the documented 404. */
 const EXAMPLE_HUB_ID = '3bc1e69f-c520-446f-ab2c-01751fd66a31';
@@ -157,8 +131,7 @@ const hubIdParams = {
 } as const;
 const security = [{ bearerAuth: [] }];
 const tags = ['Hubs'];
-/** Where the routes are: relative to the document, so on whatever host serves it. */
-export const OPENAPI_SERVERS = [{ url: '/', description: 'This gateway' }];
+
 
 export const createHubSchema = {
   operationId: 'createHub',
@@ -235,38 +208,3 @@ export const listHubsSchema = {
   },
   response: { ...ok('HubPage', 'OK: one page of hubs with the total.'), ...badRequest(problem('pageSize', 'range')), ...commonErrors('read') },
 };
-
-/** Which kind of rule each JSON-schema keyword checks. */
-const KIND_OF_KEYWORD: Readonly<Record<string, RuleKind>> = {
-  required: 'required',
-  type: 'type',
-  enum: 'unsupported',
-  minLength: 'range',
-  maxLength: 'range',
-  minimum: 'range',
-  maximum: 'range',
-};
-
-function problemOf(error: FastifySchemaValidationError, part: string): Problem {
-  if (part === 'params') return problem('hubId', 'type');
-  if (part === 'headers') return idempotencyKeyProblem();
-  const property =
-    error.keyword === 'required' ? String(error.params.missingProperty) : error.instancePath.split('/')[1] ?? '';
-  if (property === '') return { property: '', code: 300, detail: 'The request body must be a JSON object.' };
-  const kind = error.keyword === 'pattern' ? 'text' : (KIND_OF_KEYWORD[error.keyword] ?? 'type');
-  // Every keyword above has a rule for the properties that use it; 'type' is the safe reading otherwise.
-  try {
-    return problem(property, kind);
-  } catch {
-    return problem(property, 'type');
-  }
-}
-
-/**
- * Turns Fastify's schema errors into the same problems, with the same Hubster codes and texts, that
- * the service's rules report: one entry per problem.
- */
-export function schemaErrorFormatter(errors: FastifySchemaValidationError[], part: string): Error {
-  const problems = settle(errors.map((error) => problemOf(error, part)));
-  return new InvalidInputError(problems as [Problem, ...Problem[]]);
-}

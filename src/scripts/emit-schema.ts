@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { printSchema } from 'graphql';
 import { projectRoot } from '../common/paths';
 import { buildGatewaySchema } from '../graphql/schema';
+import { HubResolver } from '../hubs/hub.resolver';
 
 /** The committed SDL; a test fails when it drifts from the code. */
 export const SCHEMA_FILE = join(projectRoot(), 'schema.graphql');
 
 export async function printGatewaySchema(): Promise<string> {
-  return `${printSchema(await buildGatewaySchema())}\n`;
+  return `${printSchema(await buildGatewaySchema([HubResolver]))}\n`;
 }
 
 if (require.main === module) {

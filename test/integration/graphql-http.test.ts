@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
-import { LogCapture, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { gatewayWithTenant, LogCapture } from '../support/gateway';
 
 /**
  * GraphQL over HTTP as clients speak it (CONTRACT.md section 4, "Over HTTP"): GET queries, the
  * media type of error answers, and the client's own mistakes answered as 4xx with Apollo's codes.
  */
-let gateway: TestGateway;
-let token: string;
 const logs = new LogCapture();
-
-beforeAll(async () => {
-  gateway = await startGateway({ LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '10' }, { logStream: logs });
-});
-afterAll(() => gateway.close());
-beforeEach(async () => {
-  token = await tokenFor(newTenant());
-});
+const suite = gatewayWithTenant({ LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '10' }, { logStream: logs });
 
 /** A POST with the given JSON body, as any client sends it. */
 interface Answer {
@@ -25,9 +16,9 @@ interface Answer {
 }
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${gateway.url}/graphql`, {
+  const response = await fetch(`${suite.gateway.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${suite.token}`, ...headers },
     body: JSON.stringify(body),
   });
   return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Answer['body'] };
@@ -42,8 +33,8 @@ function errorLines(since: number): Record<string, unknown>[] {
 
 describe('GET', () => {
   test('when a query is sent with GET and a token, and no other header, then it runs', async () => {
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ hubs { total } }')}`, {
-      headers: { authorization: `Bearer ${token}` },
+    const response = await fetch(`${suite.gateway.url}/graphql?query=${encodeURIComponent('{ hubs { total } }')}`, {
+      headers: { authorization: `Bearer ${suite.token}` },
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { hubs: { total: 0 } } });
@@ -51,7 +42,7 @@ describe('GET', () => {
 
   test('when a mutation is sent with GET, then 405 and nothing changes', async () => {
     const mutation = 'mutation { createHub(input: { name: "By GET", description: "" }) { hubId } }';
-    const response = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(mutation)}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${suite.gateway.url}/graphql?query=${encodeURIComponent(mutation)}`, { headers: { authorization: `Bearer ${suite.token}` } });
     expect(response.status).toBe(405);
     const after = await post({ query: '{ hubs { total } }' });
     expect(after.body.data).toEqual({ hubs: { total: 0 } });
@@ -62,7 +53,7 @@ describe('the media type of errors', () => {
   const APOLLO_CLIENT_4_ACCEPT = 'application/graphql-response+json,application/json;q=0.9';
 
   test('when a client that prefers application/graphql-response+json gets 401, then the answer has that type and a GraphQL body', async () => {
-    const response = await fetch(`${gateway.url}/graphql`, {
+    const response = await fetch(`${suite.gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: APOLLO_CLIENT_4_ACCEPT },
       body: JSON.stringify({ query: '{ hubs { total } }' }),
@@ -82,7 +73,7 @@ describe('the media type of errors', () => {
 
   test('when a client accepts only application/json (or says nothing), then errors stay application/json', async () => {
     for (const headers of [{ accept: 'application/json' }, {} as Record<string, string>]) {
-      const response = await fetch(`${gateway.url}/graphql`, {
+      const response = await fetch(`${suite.gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query: '{ hubs { total } }' }),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { hasControlCharacter, isInvisible } from '../../src/common/text';
-import { newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { newTenant, REST_HUB_FIELDS, REST_HUB_KEYS, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 
 /**
  * Property-based tests: random and hostile input on both transports never gets a 5xx, and always
@@ -21,13 +21,12 @@ import { newTenant, startGateway, tokenFor, type TestGateway } from '../support/
  */
 const BOUNDS = { numRuns: 200, interruptAfterTimeLimit: 20_000 } as const;
 const HUBS = '/api/v1/hubs';
-const HUB_KEYS = ['closeDormantConversation', 'description', 'hubId', 'name', 'statusId', 'tenantId'];
 const PAGE_KEYS = ['pageNumber', 'pageSize', 'results', 'total'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ABSENT = '3bc1e69f-c520-446f-ab2c-01751fd66a31';
 
-const CREATE = 'mutation Create($input: CreateHubInput!) { createHub(input: $input) { hubId tenantId name description closeDormantConversation statusId status } }';
-const UPDATE = 'mutation Update($hubId: ID!, $input: UpdateHubInput!) { updateHub(hubId: $hubId, input: $input) { hubId name description closeDormantConversation statusId status } }';
+const CREATE = `mutation Create($input: CreateHubInput!) { createHub(input: $input) { ${REST_HUB_FIELDS} } }`;
+const UPDATE = `mutation Update($hubId: ID!, $input: UpdateHubInput!) { updateHub(hubId: $hubId, input: $input) { ${REST_HUB_FIELDS} } }`;
 const LIST = 'query List($pageNumber: Int!, $pageSize: Int!) { hubs(pageNumber: $pageNumber, pageSize: $pageSize) { pageNumber pageSize total results { hubId name } } }';
 const GET = 'query Get($hubId: ID!) { hub(hubId: $hubId) { hubId tenantId name description } }';
 
@@ -94,7 +93,7 @@ function fail(answer: Answer, why: string): never {
 
 function checkHub(answer: Answer, hub: unknown, tenantId?: string): void {
   if (!isObject(hub)) fail(answer, 'a hub must be an object');
-  if (JSON.stringify(Object.keys(hub).sort()) !== JSON.stringify(HUB_KEYS)) fail(answer, 'a hub has exactly the 6 documented keys');
+  if (JSON.stringify(Object.keys(hub).sort()) !== JSON.stringify(REST_HUB_KEYS)) fail(answer, 'a hub has exactly the 6 documented keys');
   if (typeof hub.hubId !== 'string' || !GUID.test(hub.hubId)) fail(answer, 'hubId must be a lower-case GUID');
   if (typeof hub.tenantId !== 'string' || (tenantId !== undefined && hub.tenantId !== tenantId)) fail(answer, "tenantId must be the caller's tenant");
   if (typeof hub.name !== 'string' || hub.name.length === 0) fail(answer, 'name must be a non-empty string');

@@ -2,31 +2,23 @@ import { Client } from 'pg';
 import { hubNameKey } from '../../src/hubs/hub.rules';
 import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository';
 import { testBudget } from '../support/database';
-import { databaseUrl, graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { databaseUrl, gatewayWithTenant, graphql, newTenant, rest, tokenFor } from '../support/gateway';
 
 const HUBS = '/api/v1/hubs';
 const BODY = { name: 'Once', description: 'created once', closeDormantConversation: 30, statusId: 2000 };
 type Hub = typeof BODY & { hubId: string; tenantId: string };
 
-let gateway: TestGateway;
-let tenantId: string;
-let token: string;
+const suite = gatewayWithTenant();
 let key: string;
 
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(() => gateway.close());
-beforeEach(async () => {
-  tenantId = newTenant();
-  token = await tokenFor(tenantId);
-  key = `key-${tenantId}`;
+beforeEach(() => {
+  key = `key-${suite.tenantId}`;
 });
 
 const post = (body: unknown, options: { key?: string; as?: string } = {}) =>
-  rest<Hub>(gateway, 'POST', HUBS, { token: options.as ?? token, body, headers: { 'idempotency-key': options.key ?? key } });
+  rest<Hub>(suite.gateway, 'POST', HUBS, { token: options.as ?? suite.token, body, headers: { 'idempotency-key': options.key ?? key } });
 
-const total = async (as = token) => (await rest<{ total: number }>(gateway, 'GET', HUBS, { token: as })).body.total;
+const total = async (as = suite.token) => (await rest<{ total: number }>(suite.gateway, 'GET', HUBS, { token: as })).body.total;
 
 async function query(text: string, values: unknown[]) {
   const client = new Client({ connectionString: databaseUrl() });
@@ -58,7 +50,7 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
 
   test('when the hub changed since, then the retry still gets the first answer', async () => {
     const first = await post(BODY);
-    await rest(gateway, 'PUT', `${HUBS}/${first.body.hubId}`, { token, body: { description: 'changed' } });
+    await rest(suite.gateway, 'PUT', `${HUBS}/${first.body.hubId}`, { token: suite.token, body: { description: 'changed' } });
     expect((await post(BODY)).body).toEqual(first.body);
   });
 
@@ -77,7 +69,7 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
     await blocker.query('BEGIN');
     await blocker.query(
       `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES ($1, gen_random_uuid(), $2, $3, 'blocker')`,
-      [tenantId, BODY.name, hubNameKey(BODY.name)],
+      [suite.tenantId, BODY.name, hubNameKey(BODY.name)],
     );
     try {
       const first = post(BODY);
@@ -96,10 +88,10 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
   });
 
   test('when the first answer was "name taken", then a retry gets it again even after the name is free', async () => {
-    const existing = await rest<Hub>(gateway, 'POST', HUBS, { token, body: BODY });
+    const existing = await rest<Hub>(suite.gateway, 'POST', HUBS, { token: suite.token, body: BODY });
     const first = await post(BODY);
     expect(first.status).toBe(400);
-    await rest(gateway, 'DELETE', `${HUBS}/${existing.body.hubId}`, { token });
+    await rest(suite.gateway, 'DELETE', `${HUBS}/${existing.body.hubId}`, { token: suite.token });
     const again = await post(BODY);
     expect(again.status).toBe(400);
     expect(again.text).toBe(first.text);
@@ -121,7 +113,7 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
 
   test('when the key has expired (24 h), then it starts afresh', async () => {
     await post(BODY);
-    await sql(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [tenantId]);
+    await sql(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [suite.tenantId]);
     const fresh = await post({ ...BODY, name: 'Second' });
     expect(fresh.status).toBe(200);
     expect(await total()).toBe(2);
@@ -130,10 +122,10 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
   test('when expired keys are purged, then they are deleted and fresh ones kept', async () => {
     await post(BODY);
     await post({ ...BODY, name: 'Kept' }, { key: `${key}-kept` });
-    await sql(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND key = $2`, [tenantId, key]);
-    const work = { tenantId, ...testBudget() };
-    expect(await new IdempotencyRepository(gateway.database, { timeoutMs: 1000 }).purgeExpired(work)).toBeGreaterThanOrEqual(1);
-    const { rows } = await query(`SELECT key FROM idempotency_keys WHERE tenant_id = $1`, [tenantId]);
+    await sql(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND key = $2`, [suite.tenantId, key]);
+    const work = { tenantId: suite.tenantId, ...testBudget() };
+    expect(await new IdempotencyRepository(suite.gateway.database, { timeoutMs: 1000 }).purgeExpired(work)).toBeGreaterThanOrEqual(1);
+    const { rows } = await query(`SELECT key FROM idempotency_keys WHERE tenant_id = $1`, [suite.tenantId]);
     expect(rows).toEqual([{ key: `${key}-kept` }]);
   });
 
@@ -141,7 +133,7 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
     await sql(
       `INSERT INTO idempotency_keys (tenant_id, key, request_hash, created_at, expires_at)
        VALUES ($1, $2, repeat('0', 64), now() - interval '1 hour', now() + interval '23 hours')`,
-      [tenantId, key],
+      [suite.tenantId, key],
     );
     expect((await post(BODY)).status).toBe(200);
   });
@@ -168,7 +160,7 @@ describe('POST /api/v1/hubs with an Idempotency-Key', () => {
 describe('createHub with an Idempotency-Key header', () => {
   const CREATE = 'mutation($input: CreateHubInput!) { createHub(input: $input) { hubId name } }';
   const create = (input: Record<string, unknown>) =>
-    graphql<{ createHub: { hubId: string } }>(gateway, CREATE, { token, variables: { input }, headers: { 'idempotency-key': key } });
+    graphql<{ createHub: { hubId: string } }>(suite.gateway, CREATE, { token: suite.token, variables: { input }, headers: { 'idempotency-key': key } });
 
   test('when the same mutation is retried, then it answers the same hub and creates one', async () => {
     const first = await create({ name: 'GraphQL once', description: 'x' });

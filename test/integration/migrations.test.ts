@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { createDataSource, MIGRATIONS } from '../../ormconfig';
+import { createDataSource, MIGRATIONS } from '../../src/db/data-source';
 import { migrationsApplied, runMigrations } from '../../src/db/migrations';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 

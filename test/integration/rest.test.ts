@@ -1,13 +1,14 @@
 import { SignJWT } from 'jose';
 import { RawConnection } from '../support/raw-http';
 import {
+  gatewayWithTenant,
   newTenant,
+  REST_HUB_KEYS,
   rest,
   startGateway,
   TEST_SECRET,
   tokenFor,
   type RestResult,
-  type TestGateway,
 } from '../support/gateway';
 
 /** The seed page's example request body, verbatim. */
@@ -17,28 +18,16 @@ const SEED_BODY = {
   closeDormantConversation: 30,
   statusId: 2000,
 };
-const HUB_KEYS = ['closeDormantConversation', 'description', 'hubId', 'name', 'statusId', 'tenantId'];
 const ABSENT = '3bc1e69f-c520-446f-ab2c-01751fd66a31';
 const HUBS = '/api/v1/hubs';
 
 type Hub = typeof SEED_BODY & { hubId: string; tenantId: string };
 type ErrorBody = { status: number; errors: { code: number; description: string }[] };
 
-let gateway: TestGateway;
-let tenantId: string;
-let token: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(() => gateway.close());
-beforeEach(async () => {
-  tenantId = newTenant();
-  token = await tokenFor(tenantId);
-});
+const suite = gatewayWithTenant();
 
 async function create(body: Record<string, unknown> = SEED_BODY): Promise<Hub> {
-  const result = await rest<Hub>(gateway, 'POST', HUBS, { token, body });
+  const result = await rest<Hub>(suite.gateway, 'POST', HUBS, { token: suite.token, body });
   expect(result.status).toBe(200);
   return result.body;
 }
@@ -57,34 +46,34 @@ function codesOf(result: RestResult<unknown>, status: number): number[] {
 
 describe('the seed page examples, sent as written', () => {
   test('when the example body is POSTed, then 200 with exactly the documented fields', async () => {
-    const result = await rest<Hub>(gateway, 'POST', HUBS, { token, body: SEED_BODY });
+    const result = await rest<Hub>(suite.gateway, 'POST', HUBS, { token: suite.token, body: SEED_BODY });
     expect(result.status).toBe(200);
     expect(result.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys(result.body).sort()).toEqual(HUB_KEYS);
-    expect(result.body).toEqual({ ...SEED_BODY, hubId: expect.stringMatching(/^[0-9a-f-]{36}$/), tenantId });
+    expect(Object.keys(result.body).sort()).toEqual(REST_HUB_KEYS);
+    expect(result.body).toEqual({ ...SEED_BODY, hubId: expect.stringMatching(/^[0-9a-f-]{36}$/), tenantId: suite.tenantId });
   });
 
   test('when the example body is PUT onto a hub, then 200 with the hub', async () => {
     const hub = await create({ name: 'Old name', description: 'old', statusId: 2002 });
-    const result = await rest<Hub>(gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token, body: SEED_BODY });
+    const result = await rest<Hub>(suite.gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token: suite.token, body: SEED_BODY });
     expect(result.status).toBe(200);
-    expect(result.body).toEqual({ ...SEED_BODY, hubId: hub.hubId, tenantId });
+    expect(result.body).toEqual({ ...SEED_BODY, hubId: hub.hubId, tenantId: suite.tenantId });
   });
 
   test('when GET and DELETE are sent with Content-Type: application/json and no body, then 200 with the hub', async () => {
     const hub = await create();
     const headers = { 'content-type': 'application/json' };
-    const got = await rest<Hub>(gateway, 'GET', `${HUBS}/${hub.hubId}`, { token, headers });
+    const got = await rest<Hub>(suite.gateway, 'GET', `${HUBS}/${hub.hubId}`, { token: suite.token, headers });
     expect(got).toMatchObject({ status: 200, body: hub });
-    const deleted = await rest<Hub>(gateway, 'DELETE', `${HUBS}/${hub.hubId}`, { token, headers });
+    const deleted = await rest<Hub>(suite.gateway, 'DELETE', `${HUBS}/${hub.hubId}`, { token: suite.token, headers });
     expect(deleted).toMatchObject({ status: 200, body: hub });
-    expect(codesOf(await rest(gateway, 'GET', `${HUBS}/${hub.hubId}`, { token }), 404)).toEqual([699]);
+    expect(codesOf(await rest(suite.gateway, 'GET', `${HUBS}/${hub.hubId}`, { token: suite.token }), 404)).toEqual([699]);
   });
 
   test('when the collection is read, then {pageNumber, pageSize, total, results} with the defaults', async () => {
     const first = await create();
     const second = await create({ ...SEED_BODY, name: 'Your New Cool Hub Name 2', description: 'This hub is cool 2' });
-    const result = await rest(gateway, 'GET', HUBS, { token, headers: { 'content-type': 'application/json' } });
+    const result = await rest(suite.gateway, 'GET', HUBS, { token: suite.token, headers: { 'content-type': 'application/json' } });
     expect(result).toMatchObject({ status: 200, body: { pageNumber: 0, pageSize: 50, total: 2, results: [first, second] } });
     expect(Object.keys(result.body)).toEqual(['pageNumber', 'pageSize', 'total', 'results']);
   });
@@ -93,33 +82,33 @@ describe('the seed page examples, sent as written', () => {
 describe('updates', () => {
   test('when PUT has some properties, then only they change (statusId is never reset)', async () => {
     const hub = await create({ ...SEED_BODY, statusId: 2002 });
-    const result = await rest<Hub>(gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token, body: { description: 'new' } });
+    const result = await rest<Hub>(suite.gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token: suite.token, body: { description: 'new' } });
     expect(result.body).toEqual({ ...hub, description: 'new' });
   });
 
   test('when PUT sends back what GET answered, with unknown properties, then it is accepted and nothing changes', async () => {
     const hub = await create();
     const body = { ...hub, tenantId: newTenant(), hubId: ABSENT, createdAt: 'yesterday', extra: { deep: [1] } };
-    const result = await rest<Hub>(gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token, body });
+    const result = await rest<Hub>(suite.gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token: suite.token, body });
     expect(result).toMatchObject({ status: 200, body: hub });
   });
 
   test('when closeDormantConversation is null, then it becomes 0', async () => {
     const hub = await create();
-    const result = await rest<Hub>(gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token, body: { closeDormantConversation: null } });
+    const result = await rest<Hub>(suite.gateway, 'PUT', `${HUBS}/${hub.hubId}`, { token: suite.token, body: { closeDormantConversation: null } });
     expect(result.body.closeDormantConversation).toBe(0);
   });
 
   test('when a create names another tenant, then the hub is still created in the token tenant', async () => {
     const hub = await create({ ...SEED_BODY, tenantId: newTenant(), hubId: ABSENT });
-    expect(hub.tenantId).toBe(tenantId);
+    expect(hub.tenantId).toBe(suite.tenantId);
     expect(hub.hubId).not.toBe(ABSENT);
   });
 
   test('when a hub id is sent in upper case or the collection with a trailing slash, then they are understood', async () => {
     const hub = await create();
-    expect((await rest(gateway, 'GET', `${HUBS}/${hub.hubId.toUpperCase()}`, { token })).body).toEqual(hub);
-    expect((await rest(gateway, 'GET', `${HUBS}/`, { token })).body).toMatchObject({ total: 1 });
+    expect((await rest(suite.gateway, 'GET', `${HUBS}/${hub.hubId.toUpperCase()}`, { token: suite.token })).body).toEqual(hub);
+    expect((await rest(suite.gateway, 'GET', `${HUBS}/`, { token: suite.token })).body).toMatchObject({ total: 1 });
   });
 });
 
@@ -127,19 +116,19 @@ describe('every row of the error table', () => {
   test('when something unexpected fails, then 500 with code 100 and no internals', async () => {
     const broken = await startGateway();
     await broken.database.close();
-    const result = await rest(broken, 'GET', HUBS, { token });
+    const result = await rest(broken, 'GET', HUBS, { token: suite.token });
     expect(codesOf(result, 500)).toEqual([100]);
     expect(result.text).not.toMatch(/driver|pool|connect|typeorm|stack/i);
     await broken.app.close();
   });
 
   test('when the scope is missing, then 403 with code 101, before the body is even checked', async () => {
-    const reader = await tokenFor(tenantId, ['hubs:read']);
-    expect(codesOf(await rest(gateway, 'POST', HUBS, { token: reader, body: SEED_BODY }), 403)).toEqual([101]);
-    expect(codesOf(await rest(gateway, 'POST', HUBS, { token: reader, body: { name: 5 } }), 403)).toEqual([101]);
-    expect(codesOf(await rest(gateway, 'DELETE', `${HUBS}/${ABSENT}`, { token: reader }), 403)).toEqual([101]);
-    const nobody = await tokenFor(tenantId, []);
-    expect(codesOf(await rest(gateway, 'GET', HUBS, { token: nobody }), 403)).toEqual([101]);
+    const reader = await tokenFor(suite.tenantId, ['hubs:read']);
+    expect(codesOf(await rest(suite.gateway, 'POST', HUBS, { token: reader, body: SEED_BODY }), 403)).toEqual([101]);
+    expect(codesOf(await rest(suite.gateway, 'POST', HUBS, { token: reader, body: { name: 5 } }), 403)).toEqual([101]);
+    expect(codesOf(await rest(suite.gateway, 'DELETE', `${HUBS}/${ABSENT}`, { token: reader }), 403)).toEqual([101]);
+    const nobody = await tokenFor(suite.tenantId, []);
+    expect(codesOf(await rest(suite.gateway, 'GET', HUBS, { token: nobody }), 403)).toEqual([101]);
   });
 
   const sign = (payload: Record<string, unknown>, secret = TEST_SECRET, expiresIn: string | number = '10m') =>
@@ -159,14 +148,14 @@ describe('every row of the error table', () => {
     ['a valid token padded past 8 KiB', async () => `Bearer ${' '.repeat(8 * 1024)}${await sign({ tenantId: newTenant(), scope: 'hubs:read' })}`],
   ])('when the request has %s, then 401 with code 102', async (_case, authorization) => {
     const header = await authorization();
-    const result = await rest(gateway, 'GET', HUBS, { headers: header === undefined ? {} : { authorization: header } });
+    const result = await rest(suite.gateway, 'GET', HUBS, { headers: header === undefined ? {} : { authorization: header } });
     expect(codesOf(result, 401)).toEqual([102]);
   });
 
   test('when the request has two Authorization headers, even both valid, then 401 with code 102 on REST and GraphQL', async () => {
     const token = `Bearer ${await sign({ tenantId: newTenant(), scope: 'hubs:read' })}`;
     for (const [path, method, body] of [[HUBS, 'GET', ''], ['/graphql', 'POST', '{"query":"{ hubs { total } }"}']] as const) {
-      const connection = new RawConnection(gateway.url);
+      const connection = new RawConnection(suite.gateway.url);
       connection.write(
         `${method} ${path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: ${token}\r\nAuthorization: ${token}\r\n` +
           `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
@@ -179,11 +168,11 @@ describe('every row of the error table', () => {
   });
 
   test('when there is no token, then 401 even for a bad body', async () => {
-    expect(codesOf(await rest(gateway, 'POST', HUBS, { raw: '{bad' }), 401)).toEqual([102]);
+    expect(codesOf(await rest(suite.gateway, 'POST', HUBS, { raw: '{bad' }), 401)).toEqual([102]);
   });
 
   test('when the body is over 1 MiB, then 413 with code 113', async () => {
-    const result = await rest(gateway, 'POST', HUBS, { token, body: { ...SEED_BODY, description: 'x'.repeat(1024 * 1024) } });
+    const result = await rest(suite.gateway, 'POST', HUBS, { token: suite.token, body: { ...SEED_BODY, description: 'x'.repeat(1024 * 1024) } });
     expect(codesOf(result, 413)).toEqual([113]);
   });
 
@@ -208,12 +197,12 @@ describe('every row of the error table', () => {
     ['an unpaired surrogate in the description', { ...SEED_BODY, description: 'x\udfffy' }, [302]],
     ['four problems at once', { name: 42, closeDormantConversation: 9999, statusId: 1 }, [302, 301, 207, 206]],
   ])('when a create has %s, then 400 with codes %j', async (_case, body, codes) => {
-    expect(codesOf(await rest(gateway, 'POST', HUBS, { token, body }), 400)).toEqual(codes);
-    expect((await rest(gateway, 'GET', HUBS, { token })).body).toMatchObject({ total: 0 });
+    expect(codesOf(await rest(suite.gateway, 'POST', HUBS, { token: suite.token, body }), 400)).toEqual(codes);
+    expect((await rest(suite.gateway, 'GET', HUBS, { token: suite.token })).body).toMatchObject({ total: 0 });
   });
 
   test('when a problem is reported, then its description names the property and the fix', async () => {
-    const result = await rest<ErrorBody>(gateway, 'POST', HUBS, { token, body: { description: 'x' } });
+    const result = await rest<ErrorBody>(suite.gateway, 'POST', HUBS, { token: suite.token, body: { description: 'x' } });
     expect(result.body).toEqual({ status: 400, errors: [{ code: 301, description: "Property 'name' is required. (code: PRT000301)" }] });
   });
 
@@ -235,12 +224,12 @@ describe('every row of the error table', () => {
     ['a repeated pageSize', '?pageSize=1&pageSize=2', [210]],
     ['a repeated pageNumber', '?pageNumber=0&pageNumber=0', [210]],
   ])('when the collection is asked with %s, then 400 with codes %j', async (_case, query, codes) => {
-    expect(codesOf(await rest(gateway, 'GET', `${HUBS}${query}`, { token }), 400)).toEqual(codes);
+    expect(codesOf(await rest(suite.gateway, 'GET', `${HUBS}${query}`, { token: suite.token }), 400)).toEqual(codes);
   });
 
   test('when paging arguments are decimal integers as written, then they are read as such', async () => {
-    expect((await rest(gateway, 'GET', `${HUBS}?pageNumber=-0&pageSize=010`, { token })).body).toMatchObject({ pageNumber: 0, pageSize: 10 });
-    expect((await rest(gateway, 'GET', `${HUBS}?pageNumber=99999999999999999999&pageSize=1`, { token })).body).toMatchObject({ total: 0, results: [] });
+    expect((await rest(suite.gateway, 'GET', `${HUBS}?pageNumber=-0&pageSize=010`, { token: suite.token })).body).toMatchObject({ pageNumber: 0, pageSize: 10 });
+    expect((await rest(suite.gateway, 'GET', `${HUBS}?pageNumber=99999999999999999999&pageSize=1`, { token: suite.token })).body).toMatchObject({ total: 0, results: [] });
   });
 
   test.each<[string, { raw?: string; headers?: Record<string, string> }]>([
@@ -251,44 +240,44 @@ describe('every row of the error table', () => {
     ['JSON null', { raw: 'null' }],
     ['a text/plain body', { raw: 'name=x', headers: { 'content-type': 'text/plain' } }],
   ])('when a create has %s, then 400 with code 300', async (_case, options) => {
-    expect(codesOf(await rest(gateway, 'POST', HUBS, { token, ...options }), 400)).toEqual([300]);
+    expect(codesOf(await rest(suite.gateway, 'POST', HUBS, { token: suite.token, ...options }), 400)).toEqual([300]);
   });
 
   test.each([['GET'], ['PUT'], ['DELETE']])('when %s names a hubId that is not a GUID, then 400 with code 305', async (method) => {
-    const result = await rest(gateway, method, `${HUBS}/not-a-guid`, { token, body: method === 'PUT' ? { name: 'x' } : undefined });
+    const result = await rest(suite.gateway, method, `${HUBS}/not-a-guid`, { token: suite.token, body: method === 'PUT' ? { name: 'x' } : undefined });
     expect(codesOf(result, 400)).toEqual([305]);
   });
 
   test('when the name exists in the tenant in another case, then 400 with code 600', async () => {
     await create();
-    const result = await rest(gateway, 'POST', HUBS, { token, body: { ...SEED_BODY, name: ' YOUR NEW COOL HUB NAME ' } });
+    const result = await rest(suite.gateway, 'POST', HUBS, { token: suite.token, body: { ...SEED_BODY, name: ' YOUR NEW COOL HUB NAME ' } });
     expect(codesOf(result, 400)).toEqual([600]);
   });
 
   test('when a rename takes another hub name, then 400 with code 600', async () => {
     await create();
     const other = await create({ ...SEED_BODY, name: 'Other' });
-    const result = await rest(gateway, 'PUT', `${HUBS}/${other.hubId}`, { token, body: { name: SEED_BODY.name } });
+    const result = await rest(suite.gateway, 'PUT', `${HUBS}/${other.hubId}`, { token: suite.token, body: { name: SEED_BODY.name } });
     expect(codesOf(result, 400)).toEqual([600]);
   });
 
   test.each([['GET'], ['PUT'], ['DELETE']])('when %s names an absent hub or another tenant hub, then 404 with code 699', async (method) => {
     const theirs = await create();
     const stranger = await tokenFor(newTenant());
-    for (const [hubId, as] of [[ABSENT, token], [theirs.hubId, stranger]] as const) {
-      const result = await rest(gateway, method, `${HUBS}/${hubId}`, { token: as, body: method === 'PUT' ? { name: 'x' } : undefined });
+    for (const [hubId, as] of [[ABSENT, suite.token], [theirs.hubId, stranger]] as const) {
+      const result = await rest(suite.gateway, method, `${HUBS}/${hubId}`, { token: as, body: method === 'PUT' ? { name: 'x' } : undefined });
       expect(codesOf(result, 404)).toEqual([699]);
     }
   });
 
   test('when a route does not exist, then 404 in the same body', async () => {
-    expect(codesOf(await rest(gateway, 'GET', '/api/v1/nothing', { token }), 404)).toEqual([699]);
+    expect(codesOf(await rest(suite.gateway, 'GET', '/api/v1/nothing', { token: suite.token }), 404)).toEqual([699]);
   });
 });
 
 describe('browsers and request ids', () => {
   test('when a browser sends a preflight for Authorization, then it is allowed from any origin by default', async () => {
-    const result = await rest(gateway, 'OPTIONS', HUBS, {
+    const result = await rest(suite.gateway, 'OPTIONS', HUBS, {
       headers: {
         origin: 'https://app.example.com',
         'access-control-request-method': 'POST',
@@ -304,9 +293,9 @@ describe('browsers and request ids', () => {
   test('when CORS_ORIGINS lists origins, then only those are allowed', async () => {
     const strict = await startGateway({ CORS_ORIGINS: 'https://app.example.com' });
     try {
-      const allowed = await rest(strict, 'GET', HUBS, { token, headers: { origin: 'https://app.example.com' } });
+      const allowed = await rest(strict, 'GET', HUBS, { token: suite.token, headers: { origin: 'https://app.example.com' } });
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-      const other = await rest(strict, 'GET', HUBS, { token, headers: { origin: 'https://evil.example.com' } });
+      const other = await rest(strict, 'GET', HUBS, { token: suite.token, headers: { origin: 'https://evil.example.com' } });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await strict.close();
@@ -314,7 +303,7 @@ describe('browsers and request ids', () => {
   });
 
   test('when a REST call carries x-request-id, then the response carries it back', async () => {
-    const result = await rest(gateway, 'GET', HUBS, { token, headers: { 'x-request-id': 'rest-42' } });
+    const result = await rest(suite.gateway, 'GET', HUBS, { token: suite.token, headers: { 'x-request-id': 'rest-42' } });
     expect(result.headers.get('x-request-id')).toBe('rest-42');
   });
 });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { newTenant, REST_HUB_FIELDS, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 
 /**
  * A soak: a few thousand mixed REST and GraphQL requests at a steady concurrency against one
@@ -19,11 +19,10 @@ const TENANTS = 8;
 const HUBS = '/api/v1/hubs';
 const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 2 ** 31);
 
-const HUB_FIELDS = 'hubId tenantId name description closeDormantConversation statusId status';
-const CREATE = `mutation Create($input: CreateHubInput!) { createHub(input: $input) { ${HUB_FIELDS} } }`;
-const UPDATE = `mutation Update($hubId: ID!, $input: UpdateHubInput!) { updateHub(hubId: $hubId, input: $input) { ${HUB_FIELDS} } }`;
-const DELETE = `mutation Delete($hubId: ID!) { deleteHub(hubId: $hubId) { ${HUB_FIELDS} } }`;
-const GET = `query Get($hubId: ID!) { hub(hubId: $hubId) { ${HUB_FIELDS} } }`;
+const CREATE = `mutation Create($input: CreateHubInput!) { createHub(input: $input) { ${REST_HUB_FIELDS} } }`;
+const UPDATE = `mutation Update($hubId: ID!, $input: UpdateHubInput!) { updateHub(hubId: $hubId, input: $input) { ${REST_HUB_FIELDS} } }`;
+const DELETE = `mutation Delete($hubId: ID!) { deleteHub(hubId: $hubId) { ${REST_HUB_FIELDS} } }`;
+const GET = `query Get($hubId: ID!) { hub(hubId: $hubId) { ${REST_HUB_FIELDS} } }`;
 const LIST = 'query List($pageNumber: Int!, $pageSize: Int!) { hubs(pageNumber: $pageNumber, pageSize: $pageSize) { pageNumber pageSize total results { hubId name } } }';
 
 /** A hub as REST answers it. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS } from '../../ormconfig';
+import { MIGRATIONS } from '../../src/db/data-source';
 import { createTokenVerifier } from '../../src/auth/token-verifier';
 import { loadConfig } from '../../src/config/config';
 import { TEST_SECRET } from '../support/gateway';

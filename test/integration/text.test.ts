@@ -1,22 +1,12 @@
 import { Client } from 'pg';
 import { migrateDatabase } from '../../src/db/migrations';
-import { rest, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
-import { databaseUrl } from '../support/gateway';
+import { databaseUrl, gatewayWithTenant, rest, startGateway, type TestGateway } from '../support/gateway';
 
 /**
  * Text is never silently corrupted (CONTRACT.md section 3): bytes that are not UTF-8 are refused,
  * and name uniqueness does not depend on the database's locale.
  */
-let gateway: TestGateway;
-let token: string;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(() => gateway.close());
-beforeEach(async () => {
-  token = await tokenFor(newTenant());
-});
+const suite = gatewayWithTenant();
 
 /** A JSON body whose `name` is `{"name":"` + the bytes + `","description":""}`. */
 function bodyWithNameBytes(bytes: number[]): Buffer {
@@ -24,9 +14,9 @@ function bodyWithNameBytes(bytes: number[]): Buffer {
 }
 
 async function postBytes(path: string, body: Buffer): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${gateway.url}${path}`, {
+  const response = await fetch(`${suite.gateway.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${suite.token}` },
     body,
   });
   return { status: response.status, body: await response.json() };
@@ -43,7 +33,7 @@ describe('bytes that are not UTF-8', () => {
       status: 400,
       body: { status: 400, errors: [{ code: 300, description: 'The request body is not valid UTF-8. (code: PRT000300)' }] },
     });
-    expect((await rest(gateway, 'GET', '/api/v1/hubs', { token })).body).toMatchObject({ total: 0 });
+    expect((await rest(suite.gateway, 'GET', '/api/v1/hubs', { token: suite.token })).body).toMatchObject({ total: 0 });
   });
 
   test('when a GraphQL body holds invalid UTF-8, then 400 BAD_USER_INPUT with PRT000300, and nothing runs', async () => {
@@ -52,7 +42,7 @@ describe('bytes that are not UTF-8', () => {
     const answer = await postBytes('/graphql', Buffer.concat([query, Buffer.from([0xc3, 0x28]), rest_]));
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', errorCode: 'PRT000300' }) })] });
-    expect((await rest(gateway, 'GET', '/api/v1/hubs', { token })).body).toMatchObject({ total: 0 });
+    expect((await rest(suite.gateway, 'GET', '/api/v1/hubs', { token: suite.token })).body).toMatchObject({ total: 0 });
   });
 
   test('when a body is valid UTF-8 with a byte-order mark, then it is read', async () => {
@@ -85,8 +75,8 @@ describe('in a database whose locale folds nothing (C collation and ctype)', () 
   });
 
   test('when ÉCOLE and école are created in one tenant, then the second is refused as taken (lower() would not fold É here)', async () => {
-    expect((await rest(cGateway, 'POST', '/api/v1/hubs', { token, body: { name: 'ÉCOLE', description: '' } })).status).toBe(200);
-    expect(await rest(cGateway, 'POST', '/api/v1/hubs', { token, body: { name: 'école', description: '' } })).toMatchObject({
+    expect((await rest(cGateway, 'POST', '/api/v1/hubs', { token: suite.token, body: { name: 'ÉCOLE', description: '' } })).status).toBe(200);
+    expect(await rest(cGateway, 'POST', '/api/v1/hubs', { token: suite.token, body: { name: 'école', description: '' } })).toMatchObject({
       status: 400,
       body: { errors: [{ code: 600 }] },
     });

@@ -75,7 +75,12 @@ export async function graphql<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult<T>['body'] };
 }
 
-export const HUB_FIELDS = 'hubId tenantId name description closeDormantConversation statusId status createdAt updatedAt';
+/** The one list of a hub's fields in tests: its keys in REST bodies (the seed page's six), sorted. */
+export const REST_HUB_KEYS: readonly string[] = ['closeDormantConversation', 'description', 'hubId', 'name', 'statusId', 'tenantId'];
+/** GraphQL Hub fields that REST also has, plus `status` (the enum GraphQL shows beside `statusId`). */
+export const REST_HUB_FIELDS = [...REST_HUB_KEYS, 'status'].join(' ');
+/** Every field of GraphQL's Hub. */
+export const HUB_FIELDS = `${REST_HUB_FIELDS} createdAt updatedAt`;
 
 /** Collects a gateway's JSON log lines. */
 export class LogCapture {
@@ -115,4 +120,28 @@ export async function rest<T = Record<string, unknown>>(
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T, text };
+}
+
+/** A test file's gateway and, for each test, a tenant of its own with a read-write token. */
+export interface GatewayWithTenant {
+  readonly gateway: TestGateway;
+  readonly tenantId: string;
+  readonly token: string;
+}
+
+/**
+ * Starts a gateway before the file's tests and closes it after them, and makes a new tenant and
+ * token before each test (jest hooks). Read the fields inside tests, not at the top of the file.
+ */
+export function gatewayWithTenant(env: Record<string, string> = {}, options: BuildOptions = {}): GatewayWithTenant {
+  const suite = {} as { gateway: TestGateway; tenantId: string; token: string };
+  beforeAll(async () => {
+    suite.gateway = await startGateway(env, options);
+  });
+  afterAll(() => suite.gateway?.close());
+  beforeEach(async () => {
+    suite.tenantId = newTenant();
+    suite.token = await tokenFor(suite.tenantId);
+  });
+  return suite;
 }

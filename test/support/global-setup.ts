@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDataSource } from '../../ormconfig';
+import { createDataSource } from '../../src/db/data-source';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-postgres';
 import { runMigrations } from '../../src/db/migrations';
+import { testDatabaseProblem } from './database-guard';
 
 declare global {
   var embeddedTestDatabase: { database: EmbeddedDatabase; dir: string } | undefined;
@@ -16,7 +17,10 @@ declare global {
  * ESM-only, so it may be loaded here but never from test code.)
  */
 export default async function globalSetup(): Promise<void> {
-  if (!process.env.DATABASE_URL) {
+  if (process.env.DATABASE_URL) {
+    const problem = testDatabaseProblem(process.env.DATABASE_URL);
+    if (problem !== undefined) throw new Error(`Tests not started: ${problem}.`);
+  } else {
     const dir = await mkdtemp(join(tmpdir(), 'hubs-test-pg-'));
     const database = await startEmbeddedDatabase({ dataDir: dir, password: 'test', ephemeral: true });
     globalThis.embeddedTestDatabase = { database, dir };

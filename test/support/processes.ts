@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths';
+import { withoutGatewayConfig } from '../../src/config/config';
 
 /**
  * The built entry points (`npm run build`, done by `pretest`) run as separate processes, exactly
@@ -9,12 +10,10 @@ import { projectRoot } from '../../src/common/paths';
  */
 const DIST = join(projectRoot(), 'dist', 'src');
 
-/** The machine's environment without anything that configures the gateway. */
+/** The machine's environment without anything that configures the gateway or these tests. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    if (/^(DATABASE_|AUTH_|HUBS_TEST_|PORT$|HOST$|MIGRATIONS_RUN$|RATE_LIMIT_|REDIS_URL$)/.test(key)) delete env[key];
-  }
+  const env = withoutGatewayConfig(process.env);
+  for (const key of Object.keys(env)) if (key.startsWith('HUBS_TEST_')) delete env[key];
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../../src/config/config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, withoutGatewayConfig, type Config } from '../../src/config/config';
 
 type Env = Record<string, string>;
 
@@ -193,5 +193,24 @@ describe('loadConfig', () => {
       expect(error.message).toContain('AUTH_JWT_SECRET');
       expect(error.message).toContain('AUTH_JWKS_URL');
     });
+  });
+});
+
+describe('the list of configuration variables', () => {
+  test('when the configuration is loaded, then it reads only the listed variables, and each of them', () => {
+    const read = new Set<string>();
+    const env = new Proxy({ AUTH_JWT_SECRET: SECRET } as Env, {
+      get: (target, key) => {
+        if (typeof key === 'string') read.add(key);
+        return target[key as string];
+      },
+    });
+    loadConfig(env);
+    expect([...read].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  test('when an environment is cleaned of gateway configuration, then every listed variable is gone and nothing else', () => {
+    const env = Object.fromEntries([...CONFIG_VARIABLES.map((variable) => [variable, 'x']), ['PATH', '/usr/bin'], ['DATABASE_HOST_ALIAS', 'kept']]);
+    expect(withoutGatewayConfig(env)).toEqual({ PATH: '/usr/bin', DATABASE_HOST_ALIAS: 'kept' });
   });
 });

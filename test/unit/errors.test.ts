@@ -2,7 +2,9 @@ import { GraphQLError } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../../src/auth/caller';
 import { InvalidInputError, PayloadTooLargeError } from '../../src/errors/domain-error';
 import { ERROR_TABLE } from '../../src/errors/error-table';
-import { formatGraphQLError, isUnexpected } from '../../src/graphql/format-error';
+import { graphqlErrorFormatter, isUnexpected } from '../../src/graphql/format-error';
+
+const formatGraphQLError = graphqlErrorFormatter({});
 import { hubsterErrorBody } from '../../src/http/error-handler';
 import { HubNameTakenError, HubNotFoundError } from '../../src/hubs/hub.errors';
 

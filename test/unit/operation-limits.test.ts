@@ -1,13 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { assertObjectType, buildSchema, getIntrospectionQuery, getOperationAST, parse } from 'graphql';
-import { projectRoot } from '../../src/common/paths';
-import { limitViolations, MAX_ALIASES, measureOperation, type RawVariables } from '../../src/graphql/operation-limits';
+import 'reflect-metadata';
+import { assertObjectType, getIntrospectionQuery, getOperationAST, parse, type GraphQLSchema } from 'graphql';
+import { Arg, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { buildGatewaySchema } from '../../src/graphql/schema';
+import { limitViolations, listCost, MAX_ALIASES, measureOperation, type RawVariables } from '../../src/graphql/operation-limits';
+import { HubResolver } from '../../src/hubs/hub.resolver';
 
-const schema = buildSchema(readFileSync(join(projectRoot(), 'schema.graphql'), 'utf8'));
+/** The gateway's own schema, with the metadata its list fields carry for the cost limit. */
+let schema: GraphQLSchema;
 const DEFAULT_LIMITS = { maxDepth: 20, maxCost: 5000, maxAliases: MAX_ALIASES };
-const EVERY_HUB_FIELD = Object.keys(assertObjectType(schema.getType('Hub')).getFields());
-const LARGEST_PAGE = `{ hubs(pageSize: 100) { pageNumber pageSize total results { ${EVERY_HUB_FIELD.join(' ')} } } }`;
+let EVERY_HUB_FIELD: string[];
+let LARGEST_PAGE: string;
+
+beforeAll(async () => {
+  schema = await buildGatewaySchema([HubResolver]);
+  EVERY_HUB_FIELD = Object.keys(assertObjectType(schema.getType('Hub')).getFields());
+  LARGEST_PAGE = `{ hubs(pageSize: 100) { pageNumber pageSize total results { ${EVERY_HUB_FIELD.join(' ')} } } }`;
+});
 
 function measure(query: string, variables?: RawVariables, operationName?: string) {
   const document = parse(query);
@@ -52,7 +60,7 @@ describe('cost', () => {
     ['a page size in a variable', 'query($size: Int!) { hubs(pageSize: $size) { total results { name } } }', { size: 10 }, 1 + 10 * 3],
     ['a page size variable left to its default', 'query($size: Int! = 20) { hubs(pageSize: $size) { total results { name } } }', {}, 1 + 20 * 3],
     ['a page size variable sent despite its default', 'query($size: Int! = 20) { hubs(pageSize: $size) { total results { name } } }', { size: 5 }, 1 + 5 * 3],
-    ['a page size variable that is not an integer', 'query($size: Int!) { hubs(pageSize: $size) { total } }', { size: 'ten' }, 1 + 50],
+    ['a page size variable that is not an integer (the operation will not run)', 'query($size: Int!) { hubs(pageSize: $size) { total } }', { size: 'ten' }, 0],
     ['a page size above 100, counted as 100', '{ hubs(pageSize: 1000000) { total results { name } } }', undefined, 1 + 100 * 3],
     ['a page size below 1, counted as 1', 'query($size: Int!) { hubs(pageSize: $size) { total results { name } } }', { size: -5 }, 1 + 1 * 3],
     ['a page in fragments', '{ ...Q } fragment Q on Query { hubs(pageSize: 2) { ... on HubPage { total } } }', undefined, 1 + 2 * 1],
@@ -68,11 +76,18 @@ describe('cost', () => {
     expect(measure(query).cost).toBe(1 + 1 * (2 + 2));
   });
 
-  test('when fragments double at every level, then the measure is exact and still fast', () => {
+  test('when fragments double at every level, then the cost is past every limit, and measured fast', () => {
     const levels = 40;
     const fragments = Array.from({ length: levels }, (_, level) => `fragment F${level} on Query { ...F${level + 1} ...F${level + 1} }`);
     const query = `{ ...F0 } ${fragments.join(' ')} fragment F${levels} on Query { __typename }`;
-    expect(measure(query).cost).toBe(2 ** levels);
+    const started = performance.now();
+    expect(measure(query).cost).toBe(Number.POSITIVE_INFINITY);
+    expect(measure(query).depth).toBe(1);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  test('when a field is left out by @skip or @include, then its cost is not counted', () => {
+    expect(measure('query($no: Boolean! = false) { hubs(pageSize: 10) @include(if: $no) { total } __typename }').cost).toBe(1);
   });
 });
 
@@ -126,8 +141,39 @@ describe('limit violations', () => {
   test('when every measure is above its limit, then each is named with its value and its limit', () => {
     expect(limitViolations({ depth: 25, cost: 5001, aliases: 101 }, DEFAULT_LIMITS)).toEqual([
       'The operation is 25 levels deep; at most 20 are allowed.',
-      expect.stringMatching(/^The operation costs 5001; at most 5000 is allowed \(.*pageSize.*\)\.$/),
+      expect.stringMatching(/^The operation costs 5001; at most 5000 is allowed \(.*list field.*\)\.$/),
       'The operation has 101 aliases; at most 100 are allowed.',
     ]);
+  });
+});
+
+/** A list field that exists only in this test, declared the way any domain declares one. */
+@ObjectType('Widget')
+class Widget {
+  @Field(() => Int)
+  size!: number;
+
+  @Field(() => String)
+  label!: string;
+}
+
+@Resolver(() => Widget)
+class WidgetResolver {
+  @Query(() => [Widget], { complexity: listCost((args) => Math.min(Number(args.count), 500)) })
+  widgets(@Arg('count', () => Int, { defaultValue: 10 }) count: number): Widget[] {
+    return Array.from({ length: count }, () => ({ size: 1, label: 'w' }));
+  }
+}
+
+describe('a list field a domain adds', () => {
+  test('when it declares its size through listCost, then the kit costs its selection by that size, with no change to the kit', async () => {
+    const widgets = await buildGatewaySchema([WidgetResolver]);
+    const cost = (query: string, variables?: RawVariables) => {
+      const document = parse(query);
+      return measureOperation(widgets, document, getOperationAST(document)!, variables).cost;
+    };
+    expect(cost('{ widgets { size label } }')).toBe(1 + 10 * 2);
+    expect(cost('query($n: Int!) { widgets(count: $n) { size } }', { n: 40 })).toBe(1 + 40 * 1);
+    expect(cost('{ widgets(count: 100000) { size label } }')).toBe(1 + 500 * 2);
   });
 });

@@ -1,10 +1,7 @@
 import cors from '@fastify/cors';
-import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config';
 import { InvalidInputError } from '../errors/domain-error';
-import { hubRoutes, type HubRoutesDependencies } from '../hubs/hub.routes';
-import { HUB_SHARED_SCHEMAS, OPENAPI_SERVERS } from '../hubs/hub.schemas';
 
 /**
  * Bodies are decoded strictly: invalid UTF-8 (`C3 28 FF`, or CESU-8's encoded surrogates
@@ -16,11 +13,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const bodyNotUtf8 = () => new InvalidInputError([{ property: '', code: 300, detail: 'The request body is not valid UTF-8.' }]);
 
 /**
- * What every HTTP route shares: CORS, a JSON parser that reads an empty body as no body (Hubster's
- * page tells callers to send `Content-Type: application/json` on GET and DELETE too), the shared
- * schemas, the OpenAPI document and Hubster's REST routes.
+ * What every route of the app shares, whatever it serves: CORS, and the JSON parser (strict UTF-8,
+ * and an empty body read as no body, since Hubster's page tells callers to send
+ * `Content-Type: application/json` on GET and DELETE too).
  */
-export async function registerRest(app: FastifyInstance, config: Config, deps: HubRoutesDependencies): Promise<void> {
+export async function registerHttpBasics(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(cors, {
     origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
@@ -46,26 +43,4 @@ export async function registerRest(app: FastifyInstance, config: Config, deps: H
     if (text === '') return done(null, undefined);
     parseJson(request, text, done);
   });
-
-  for (const schema of HUB_SHARED_SCHEMAS) app.addSchema(schema);
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      servers: OPENAPI_SERVERS,
-      info: {
-        title: 'Hubs gateway: REST',
-        version: '1.0.0',
-        description: "Hubster's Portal Hubs API (/api/v1/hubs). Errors use Hubster's body and codes.",
-      },
-      tags: [{ name: 'Hubs', description: 'The containers of a messaging configuration.' }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-    hideUntagged: true,
-    // Components keep the shared schemas' own names (Hub, HubPage, HubsterError).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
-  });
-
-  await app.register(hubRoutes, deps);
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
