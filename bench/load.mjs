@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import autocannon from 'autocannon';
+import { HUB_FIELDS } from './support.mjs';
 
-const HUB_FIELDS = 'hubId tenantId name description closeDormantConversation statusId';
 const GATEWAY_HUB = `query Hub($hubId: ID!) { hub(hubId: $hubId) { ${HUB_FIELDS} } }`;
 const GATEWAY_HUBS = `query Hubs($pageNumber: Int!) { hubs(pageNumber: $pageNumber, pageSize: 50) { pageNumber pageSize total results { ${HUB_FIELDS} } } }`;
 const GATEWAY_CREATE = `mutation Create($input: CreateHubInput!) { createHub(input: $input) { ${HUB_FIELDS} } }`;
