@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   | 'HUB_NAME_TAKEN'
   | 'HUB_NOT_FOUND'
+  | 'HUB_VERSION_MISMATCH'
   | 'TIMEOUT'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'

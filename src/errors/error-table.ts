@@ -17,6 +17,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorPresentation>> = {
   INVALID_INPUT: { httpStatus: 400, hubsterCode: 300, graphqlCode: 'BAD_USER_INPUT' },
   HUB_NAME_TAKEN: { httpStatus: 400, hubsterCode: 600, graphqlCode: 'CONFLICT' },
   HUB_NOT_FOUND: { httpStatus: 404, hubsterCode: 699, graphqlCode: 'NOT_FOUND' },
+  HUB_VERSION_MISMATCH: { httpStatus: 412, hubsterCode: 116, graphqlCode: 'PRECONDITION_FAILED' },
   TIMEOUT: { httpStatus: 408, hubsterCode: 108, graphqlCode: 'TIMEOUT' },
   RATE_LIMITED: { httpStatus: 429, hubsterCode: 111, graphqlCode: 'RATE_LIMITED' },
   SERVICE_UNAVAILABLE: { httpStatus: 503, hubsterCode: 112, graphqlCode: 'SERVICE_UNAVAILABLE' },

@@ -22,10 +22,10 @@ export async function registerHttpBasics(app: FastifyInstance, config: Config): 
     origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     // Tokens travel in Authorization, never in cookies, so no credentials mode is needed.
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-    // The headers the gateway sends that a browser script may want: @fastify/rate-limit's draft
-    // headers are the three RateLimit-* ones.
-    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+    // The headers the gateway sends that a browser script may want (ETag, for conditional
+    // requests): @fastify/rate-limit's draft headers are the three RateLimit-* ones.
+    exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600,
     // An OPTIONS that is no preflight (no Origin, or `OPTIONS *`) is answered 204 too, rather than
     // with the plugin's plain-text 400.

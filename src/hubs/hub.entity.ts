@@ -16,6 +16,7 @@ export const HUB_NAME_UNIQUE_INDEX = 'UQ_hubs_tenant_name_key';
 @Index('IDX_hubs_tenant_created_hub', ['tenantId', 'createdAt', 'hubId'])
 @Check('CHK_hubs_close_dormant_conversation', '"close_dormant_conversation" BETWEEN 0 AND 3650')
 @Check('CHK_hubs_status_id', '"status_id" IN (2000, 2002)')
+@Check('CHK_hubs_version', '"version" >= 1')
 export class Hub {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid', primaryKeyConstraintName: 'PK_hubs' })
   tenantId!: string;
@@ -41,6 +42,13 @@ export class Hub {
 
   @Column({ name: 'status_id', type: 'integer', default: HubStatusId.Active })
   statusId!: HubStatusId;
+
+  /**
+   * 1 when created, +1 with every change, in the statement that makes the change: GraphQL's
+   * `Hub.version` and REST's `ETag` (CONTRACT.md sections 3 and 4).
+   */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -19,3 +19,19 @@ export class HubNameTakenError extends DomainError {
     this.name = 'HubNameTakenError';
   }
 }
+
+/**
+ * The hub changed since the caller read it: the version it names (REST's `If-Match`, GraphQL's
+ * `expectedVersion`) is not the current one, and nothing was changed.
+ */
+export class HubVersionMismatchError extends DomainError {
+  readonly code = 'HUB_VERSION_MISMATCH';
+
+  constructor(
+    readonly hubId: string,
+    readonly currentVersion: number,
+  ) {
+    super(`Hub '${hubId}' has changed since it was read: its version is now ${currentVersion}.`);
+    this.name = 'HubVersionMismatchError';
+  }
+}

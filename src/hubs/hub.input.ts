@@ -4,7 +4,7 @@ import { HubStatus } from './hub.type';
 
 /**
  * GraphQL's shape of a create. The rules (trimming, lengths, ranges, NUL) are not repeated here:
- * `HubService` applies the class-validator rules of `hub.rules.ts` to both transports alike.
+ * `HubService` asks `hub.rules.ts`, the one judge of both transports.
  */
 @InputType('CreateHubInput')
 export class CreateHubInput {
@@ -37,6 +37,10 @@ export class UpdateHubInput {
   status?: HubStatus | null;
 }
 
+const EXPECTED_VERSION =
+  'The `version` the hub had when you read it. When it has changed since, nothing changes and the error is ' +
+  'PRECONDITION_FAILED (REST: If-Match, 412). Null or absent: the change is made whatever the version.';
+
 /*
  * Argument classes keep the contract's argument order in the schema (type-graphql lists separate
  * @Arg parameters last to first).
@@ -58,4 +62,16 @@ export class UpdateHubArgs {
 
   @Field(() => UpdateHubInput)
   input!: UpdateHubInput;
+
+  @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
+  expectedVersion?: number | null;
+}
+
+@ArgsType()
+export class DeleteHubArgs {
+  @Field(() => ID)
+  hubId!: string;
+
+  @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
+  expectedVersion?: number | null;
 }

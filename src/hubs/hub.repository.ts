@@ -61,16 +61,21 @@ export class HubRepository {
     return { hubs, total };
   }
 
-  /** Changes only the given properties, in one statement; null when the hub does not exist. */
-  async update(work: TenantWork, hubId: string, changes: HubChanges): Promise<Hub | null> {
+  /**
+   * Changes only the given properties and counts the version up, in one statement; null when the
+   * hub does not exist or, with `versions`, when its version is none of them. The version is
+   * compared by that same statement (under the row lock its UPDATE takes), so of two writes that
+   * name one version, one changes the hub and the other finds it changed.
+   */
+  async update(work: TenantWork, hubId: string, changes: HubChanges, versions?: readonly number[]): Promise<Hub | null> {
     const { statement, values } = this.sql.update(changes);
-    const rows = await nameTakenAs(changes.name, this.database.query(work, statement, [work.tenantId, hubId, ...values]));
+    const rows = await nameTakenAs(changes.name, this.database.query(work, statement, [work.tenantId, hubId, versions ?? null, ...values]));
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
   }
 
-  /** Deletes and answers the deleted hub, in one statement; null when it did not exist. */
-  async delete(work: TenantWork, hubId: string): Promise<Hub | null> {
-    const rows = await this.database.query(work, { name: 'hub_delete', text: this.sql.delete }, [work.tenantId, hubId]);
+  /** Deletes and answers the deleted hub, in one statement; null when it did not exist or (with `versions`) had another version. */
+  async delete(work: TenantWork, hubId: string, versions?: readonly number[]): Promise<Hub | null> {
+    const rows = await this.database.query(work, { name: 'hub_delete', text: this.sql.delete }, [work.tenantId, hubId, versions ?? null]);
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
   }
 }
@@ -138,7 +143,12 @@ class HubStatements {
     this.insert =
       `INSERT INTO ${this.table} (${inserted.map(column).join(', ')}) ` +
       `VALUES (${inserted.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${this.returning}`;
-    this.delete = `DELETE FROM ${this.table} WHERE ${this.key} RETURNING ${this.returning}`;
+    this.delete = `DELETE FROM ${this.table} WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`;
+  }
+
+  /** The version is one of the array parameter `$position`, or that parameter is null (no condition). */
+  private versionIn(position: number): string {
+    return `($${position}::int[] IS NULL OR ${this.column('version')} = ANY($${position}::int[]))`;
   }
 
   /** An UPDATE of exactly the changed columns; one named statement per set of columns. */
@@ -151,8 +161,11 @@ class HubStatements {
     const name = `hub_update_${properties.map((property) => this.columns.findIndex((c) => c.property === property)).join('_')}`;
     let statement = this.updates.get(name);
     if (statement === undefined) {
-      const set = properties.map((property, i) => `${this.column(property)} = $${i + 3}`);
-      const text = `UPDATE ${this.table} SET ${[...set, `${this.column('updatedAt')} = now()`].join(', ')} WHERE ${this.key} RETURNING ${this.returning}`;
+      const set = properties.map((property, i) => `${this.column(property)} = $${i + 4}`);
+      const version = this.column('version');
+      const text =
+        `UPDATE ${this.table} SET ${[...set, `${this.column('updatedAt')} = now()`, `${version} = ${version} + 1`].join(', ')} ` +
+        `WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`;
       this.updates.set(name, (statement = { name, text }));
     }
     return { statement, values: properties.map((property) => stored[property]) };

@@ -3,8 +3,8 @@ import type { GatewayContext } from '../graphql/context';
 import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
 import { HUB_LIMITS, type HubInput } from './hub.rules';
-import { CreateHubInput, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
-import type { HubPageResult, HubService } from './hub.service';
+import { CreateHubInput, DeleteHubArgs, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
+import type { HubPageResult, HubService, VersionCondition } from './hub.service';
 import { HubObject, HubPageObject, HubStatus } from './hub.type';
 
 const STATUS_IDS: Readonly<Record<string, HubStatusId>> = {
@@ -36,13 +36,13 @@ export class HubResolver {
   }
 
   @Mutation(() => HubObject)
-  updateHub(@Args(() => UpdateHubArgs) { hubId, input }: UpdateHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.update(context.requireCaller(), hubId, toHubInput(input), context.budget);
+  updateHub(@Args(() => UpdateHubArgs) { hubId, input, expectedVersion }: UpdateHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
+    return this.hubService.update(context.requireCaller(), hubId, toHubInput(input), context.budget, versionCondition(expectedVersion));
   }
 
   @Mutation(() => HubObject, { description: 'Answers the deleted hub.' })
-  deleteHub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub> {
-    return this.hubService.delete(context.requireCaller(), hubId, context.budget);
+  deleteHub(@Args(() => DeleteHubArgs) { hubId, expectedVersion }: DeleteHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
+    return this.hubService.delete(context.requireCaller(), hubId, context.budget, versionCondition(expectedVersion));
   }
 
   @FieldResolver(() => HubStatus)
@@ -50,6 +50,9 @@ export class HubResolver {
     return hub.statusId === HubStatusId.Paused ? HubStatus.PAUSED : HubStatus.ACTIVE;
   }
 }
+
+const versionCondition = (expectedVersion: number | null | undefined): VersionCondition =>
+  expectedVersion === null || expectedVersion === undefined ? {} : { versions: [expectedVersion] };
 
 /**
  * The page size a `hubs` field runs with, clamped to 1-100 for its cost: a size outside that range

@@ -1,15 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { accessHooks, type AccessHook } from '../http/access';
 import { requestBudget, withDeadline } from '../http/deadline';
+import { entityTagCondition, strongEntityTag, weakMatches } from '../http/entity-tags';
 import { describingValidatorCompiler } from '../http/query-text';
 import { idempotencyKeyOf } from '../http/idempotency-key';
+import type { Hub } from './hub.entity';
 import { HubNotFoundError } from './hub.errors';
 import { toHubPageResponse, toHubResponse } from './hub.mapper';
 import type { HubInput } from './hub.rules';
 import { createHubSchema, deleteHubSchema, getHubSchema, listHubsSchema, updateHubSchema } from './hub.schemas';
-import type { HubService } from './hub.service';
+import type { HubService, VersionCondition } from './hub.service';
 
 export interface HubRoutesDependencies {
   readonly hubService: HubService;
@@ -25,6 +27,28 @@ const REST_CONNECTIONS = 1;
 
 type HubIdParams = { hubId: string };
 type PageQuery = { pageNumber?: unknown; pageSize?: unknown };
+
+/** A hub's ETag is its version: strong, and it changes exactly when the hub does. */
+const etagOf = (hub: Hub): string => String(hub.version);
+
+/** A version as an ETag names it: the decimal digits of a positive integer. */
+const VERSION_TAG = /^[1-9][0-9]{0,9}$/;
+
+/**
+ * `If-Match` as the service's condition: `*` is any existing hub; otherwise the versions its
+ * strong tags name (weak ones never match, RFC 9110 section 13.1.1), none when it names none.
+ */
+function ifMatchCondition(request: FastifyRequest): VersionCondition {
+  const condition = entityTagCondition(request.headers['if-match']);
+  if (condition === undefined || condition.any) return {};
+  return { versions: condition.tags.filter((tag) => !tag.weak && VERSION_TAG.test(tag.opaque)).map((tag) => Number(tag.opaque)) };
+}
+
+/** The hub as REST answers it, with its ETag (every response that carries one hub has one). */
+function answerHub(reply: FastifyReply, hub: Hub) {
+  reply.header('etag', strongEntityTag(etagOf(hub)));
+  return toHubResponse(hub);
+}
 
 
 /**
@@ -44,32 +68,39 @@ export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencie
   app.post<{ Body: HubInput }>(
     HUB_COLLECTION_PATH,
     { schema: createHubSchema, onRequest: callerMay('write') },
-    withDeadline<{ Body: HubInput }>(async (request) =>
-      toHubResponse(await hubService.create(request.caller!, request.body, budget(request), { idempotencyKey: idempotencyKeyOf(request) })),
+    withDeadline<{ Body: HubInput }>(async (request, reply) =>
+      answerHub(reply, await hubService.create(request.caller!, request.body, budget(request), { idempotencyKey: idempotencyKeyOf(request) })),
     ),
   );
 
   app.put<{ Params: HubIdParams; Body: HubInput }>(
     `${HUB_COLLECTION_PATH}/:hubId`,
     { schema: updateHubSchema, onRequest: callerMay('write') },
-    withDeadline<{ Params: HubIdParams; Body: HubInput }>(async (request) =>
-      toHubResponse(await hubService.update(request.caller!, request.params.hubId, request.body, budget(request))),
+    withDeadline<{ Params: HubIdParams; Body: HubInput }>(async (request, reply) =>
+      answerHub(reply, await hubService.update(request.caller!, request.params.hubId, request.body, budget(request), ifMatchCondition(request))),
     ),
   );
 
   app.delete<{ Params: HubIdParams }>(
     `${HUB_COLLECTION_PATH}/:hubId`,
     { schema: deleteHubSchema, onRequest: callerMay('write') },
-    withDeadline<{ Params: HubIdParams }>(async (request) => toHubResponse(await hubService.delete(request.caller!, request.params.hubId, budget(request)))),
+    withDeadline<{ Params: HubIdParams }>(async (request, reply) =>
+      answerHub(reply, await hubService.delete(request.caller!, request.params.hubId, budget(request), ifMatchCondition(request))),
+    ),
   );
 
   app.get<{ Params: HubIdParams }>(
     `${HUB_COLLECTION_PATH}/:hubId`,
     { schema: getHubSchema, onRequest: callerMay('read') },
-    withDeadline<{ Params: HubIdParams }>(async (request) => {
+    withDeadline<{ Params: HubIdParams }>(async (request, reply) => {
       const hub = await hubService.get(request.caller!, request.params.hubId, budget(request));
       if (hub === null) throw new HubNotFoundError(request.params.hubId);
-      return toHubResponse(hub);
+      const ifNoneMatch = entityTagCondition(request.headers['if-none-match']);
+      if (ifNoneMatch !== undefined && weakMatches(ifNoneMatch, etagOf(hub))) {
+        // Not modified: no body, the ETag repeated (RFC 9110 section 15.4.5).
+        return reply.code(304).header('etag', strongEntityTag(etagOf(hub))).send();
+      }
+      return answerHub(reply, hub);
     }),
   );
 

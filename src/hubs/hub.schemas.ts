@@ -13,7 +13,7 @@ import { GUID_PATTERN } from '../common/guid';
 import { hubsterErrorBody } from '../http/error-handler';
 import type { OpenApiPart } from '../http/openapi';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
-import { HubNotFoundError } from './hub.errors';
+import { HubNotFoundError, HubVersionMismatchError } from './hub.errors';
 import { HubStatusId } from './hub.entity';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/idempotency.rules';
 import { HUB_LIMITS, problem, STORABLE_TEXT_PATTERN } from './hub.rules';
@@ -124,6 +124,18 @@ const NOT_FOUND = { 404: error('Not found. Resource not found.', new HubNotFound
 const TOO_LARGE = { 413: error('Payload too large. The body is over 1 MiB.', new PayloadTooLargeError(1024 * 1024)) };
 
 const ok = (ref: string, description: string) => ({ 200: { description, $ref: `${ref}#` } });
+const etag = { etag: { type: 'string', description: "The hub's version as a strong entity tag, e.g. `\"3\"`; send it back in If-Match or If-None-Match." } };
+/** A response that carries one hub, with its ETag. */
+const okHub = (description: string) => ({ 200: { description, headers: etag, content: { 'application/json': { schema: { $ref: 'Hub#' } } } } });
+const PRECONDITION_FAILED = {
+  412: error('Precondition failed. The hub changed since it was read (If-Match names none of its current ETags); nothing changed.', new HubVersionMismatchError(EXAMPLE_HUB_ID, 4)),
+};
+const ifMatch = {
+  type: 'object',
+  properties: {
+    'if-match': { type: 'string', description: 'Change the hub only if its ETag is one of these (`*`: any existing hub); otherwise 412 and nothing changes.' },
+  },
+};
 const hubIdParams = {
   type: 'object',
   required: ['hubId'],
@@ -151,7 +163,7 @@ export const createHubSchema = {
   },
   body: { type: 'object', required: ['name', 'description'], properties: hubProperties },
   response: {
-    ...ok('Hub', 'OK: the created hub.'),
+    ...okHub('OK: the created hub.'),
     ...badRequest(problem('name', 'required')),
     409: retryableError('Conflict. A create with this Idempotency-Key is still running.', new IdempotencyInProgressError()),
     ...TOO_LARGE,
@@ -166,8 +178,16 @@ export const updateHubSchema = {
   security,
   summary: 'Updates a hub: only the properties present change; hubId, tenantId and unknown properties are ignored.',
   params: hubIdParams,
+  headers: ifMatch,
   body: { type: 'object', properties: hubProperties },
-  response: { ...ok('Hub', 'OK: the updated hub.'), ...badRequest(problem('statusId', 'unsupported')), ...NOT_FOUND, ...TOO_LARGE, ...commonErrors('write') },
+  response: {
+    ...okHub('OK: the updated hub.'),
+    ...badRequest(problem('statusId', 'unsupported')),
+    ...NOT_FOUND,
+    ...PRECONDITION_FAILED,
+    ...TOO_LARGE,
+    ...commonErrors('write'),
+  },
 };
 
 export const deleteHubSchema = {
@@ -176,7 +196,8 @@ export const deleteHubSchema = {
   security,
   summary: 'Deletes a hub and answers it as it was.',
   params: hubIdParams,
-  response: { ...ok('Hub', 'OK: the deleted hub.'), ...badRequest(problem('hubId', 'type')), ...NOT_FOUND, ...commonErrors('write') },
+  headers: ifMatch,
+  response: { ...okHub('OK: the deleted hub.'), ...badRequest(problem('hubId', 'type')), ...NOT_FOUND, ...PRECONDITION_FAILED, ...commonErrors('write') },
 };
 
 export const getHubSchema = {
@@ -185,7 +206,19 @@ export const getHubSchema = {
   security,
   summary: 'Gets a hub.',
   params: hubIdParams,
-  response: { ...ok('Hub', 'OK: the hub.'), ...badRequest(problem('hubId', 'type')), ...NOT_FOUND, ...commonErrors('read') },
+  headers: {
+    type: 'object',
+    properties: {
+      'if-none-match': { type: 'string', description: 'When the hub\'s ETag is one of these (or `*`): 304 without a body.' },
+    },
+  },
+  response: {
+    ...okHub('OK: the hub.'),
+    304: { description: 'Not modified: the hub still has the ETag sent in If-None-Match. No body.', headers: etag },
+    ...badRequest(problem('hubId', 'type')),
+    ...NOT_FOUND,
+    ...commonErrors('read'),
+  },
 };
 
 export const listHubsSchema = {

@@ -7,7 +7,7 @@ import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempo
 import type { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
 import { Hub } from './hub.entity';
-import { HubNameTakenError, HubNotFoundError } from './hub.errors';
+import { HubNameTakenError, HubNotFoundError, HubVersionMismatchError } from './hub.errors';
 import type { HubPage, HubRepository } from './hub.repository';
 import {
   checkHubChanges,
@@ -20,6 +20,15 @@ import {
 } from './hub.rules';
 
 export type { HubInput } from './hub.rules';
+
+/**
+ * Optimistic concurrency: the versions the caller last read (REST's `If-Match`, GraphQL's
+ * `expectedVersion`). The write happens only when the hub's version is one of them; an empty list
+ * matches no version. Absent, the write is unconditional.
+ */
+export interface VersionCondition {
+  readonly versions?: readonly number[];
+}
 
 /** A page of hubs as both transports answer it. */
 export interface HubPageResult extends PageRequest {
@@ -81,24 +90,40 @@ export class HubService {
     }
   }
 
-  /** Changes only the properties present in `input`; absent ones keep their value. */
-  async update(caller: Caller, hubId: unknown, input: HubInput, budget: RequestBudget): Promise<Hub> {
+  /**
+   * Changes only the properties present in `input`; absent ones keep their value. A change counts
+   * the version up; an input with nothing in it changes nothing, so it keeps the version.
+   */
+  async update(caller: Caller, hubId: unknown, input: HubInput, budget: RequestBudget, condition: VersionCondition = {}): Promise<Hub> {
     requirePermission(caller, 'write');
     const id = checkHubId(hubId);
     const changes = checkHubChanges(input);
     const work = tenantWork(caller, budget);
-    const hub = Object.keys(changes).length === 0 ? await this.repository.findOne(work, id) : await this.repository.update(work, id, changes);
-    if (hub === null) throw new HubNotFoundError(id);
-    return hub;
+    if (Object.keys(changes).length === 0) {
+      const hub = await this.repository.findOne(work, id);
+      if (hub === null) throw new HubNotFoundError(id);
+      if (!versionMatches(hub, condition)) throw new HubVersionMismatchError(id, hub.version);
+      return hub;
+    }
+    return (await this.repository.update(work, id, changes, condition.versions)) ?? this.refusal(work, id);
   }
 
   /** Deletes the hub and answers it as it was. */
-  async delete(caller: Caller, hubId: unknown, budget: RequestBudget): Promise<Hub> {
+  async delete(caller: Caller, hubId: unknown, budget: RequestBudget, condition: VersionCondition = {}): Promise<Hub> {
     requirePermission(caller, 'write');
     const id = checkHubId(hubId);
-    const hub = await this.repository.delete(tenantWork(caller, budget), id);
+    const work = tenantWork(caller, budget);
+    return (await this.repository.delete(work, id, condition.versions)) ?? this.refusal(work, id);
+  }
+
+  /**
+   * Why a conditional write changed nothing: the hub is gone (404), or it is there with another
+   * version (412). The write itself compared the version; this read only names the reason.
+   */
+  private async refusal(work: TenantWork, id: string): Promise<never> {
+    const hub = await this.repository.findOne(work, id);
     if (hub === null) throw new HubNotFoundError(id);
-    return hub;
+    throw new HubVersionMismatchError(id, hub.version);
   }
 
   /** The hub, or null when it does not exist in the caller's tenant. */
@@ -114,6 +139,10 @@ export class HubService {
     const { hubs, total }: HubPage = await this.repository.findPage(tenantWork(caller, budget), page);
     return { ...page, total, results: hubs };
   }
+}
+
+function versionMatches(hub: Hub, { versions }: VersionCondition): boolean {
+  return versions === undefined || versions.includes(hub.version);
 }
 
 /** The request's budget, drawn from the caller's tenant's share of the database. */
@@ -136,6 +165,8 @@ function replay(outcome: CreateOutcome): Hub {
   if ('nameTaken' in outcome) throw new HubNameTakenError(outcome.nameTaken);
   const stored = outcome.hub as unknown as Record<keyof Hub, unknown>;
   return Object.assign(new Hub(), stored, {
+    // Answers recorded before hubs had versions: a create's answer is always version 1.
+    version: (stored.version as number | undefined) ?? 1,
     createdAt: new Date(stored.createdAt as string),
     updatedAt: new Date(stored.updatedAt as string),
   });

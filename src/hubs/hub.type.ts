@@ -35,6 +35,9 @@ export class HubObject {
   @Field(() => HubStatus)
   status!: HubStatus;
 
+  @Field(() => Int, { description: "1 when created, +1 on every change. Send it back as `expectedVersion` to change the hub only if nobody else has; REST's ETag follows it." })
+  version!: number;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 

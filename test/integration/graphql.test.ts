@@ -44,6 +44,7 @@ describe('queries and mutations', () => {
       closeDormantConversation: 30,
       statusId: 2002,
       status: 'PAUSED',
+      version: 1,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updatedAt: expect.any(String),
     });

@@ -23,7 +23,7 @@ afterAll(async () => {
 describe('the migrations', () => {
   test('when applied to an empty database, then the entities and the schema agree (no pending change)', async () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
-    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000', 'FoldedNameKeys1764460800000']);
+    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000', 'FoldedNameKeys1764460800000', 'HubVersions1764547200000']);
     expect(await runMigrations(dataSource)).toEqual(ALL_MIGRATIONS);
     expect(await migrationsApplied(dataSource)).toBe(true);
     // TypeORM's own `migration:generate --check`: the SQL it would need to match the entities.
@@ -77,14 +77,31 @@ describe('the migrations', () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
   });
 
+  test('when hubs exist from before versions, then each starts at version 1, and PostgreSQL refuses a version below 1', async () => {
+    const legacy = await createScratchDatabase('hubs_migrations_versions');
+    const instance = createDataSource({ url: legacy.url, poolSize: 2 });
+    await instance.initialize();
+    try {
+      await instance.runMigrations({ transaction: 'each' });
+      await instance.undoLastMigration();
+      await instance.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES (gen_random_uuid(), gen_random_uuid(), 'Old', 'old', '')`);
+      await instance.runMigrations({ transaction: 'each' });
+      expect(await instance.query('SELECT name, version FROM hubs')).toEqual([{ name: 'Old', version: 1 }]);
+      await expect(instance.query('UPDATE hubs SET version = 0')).rejects.toThrow(/CHK_hubs_version/);
+    } finally {
+      await instance.destroy();
+      await legacy.drop();
+    }
+  });
+
   test('when hubs exist from before name keys, then they keep their names in NFC, and those that collide now all stay', async () => {
     const legacy = await createScratchDatabase('hubs_migrations_legacy');
     const instance = createDataSource({ url: legacy.url, poolSize: 2 });
     await instance.initialize();
     try {
-      // Every migration but name keys: a database of the previous release.
+      // Every migration before name keys: a database of that release.
       await instance.runMigrations({ transaction: 'each' });
-      await instance.undoLastMigration();
+      for (const _ of ALL_MIGRATIONS.slice(ALL_MIGRATIONS.indexOf('FoldedNameKeys1764460800000'))) await instance.undoLastMigration();
       const tenant = '6f1c2a52-7a58-4c3e-9c55-0e6a0f8d8a11';
       const insert = (hubId: string, name: string, created: string) =>
         instance.query(`INSERT INTO hubs (tenant_id, hub_id, name, description, created_at) VALUES ($1, $2, $3, '', $4)`, [tenant, hubId, name, created]);

@@ -80,7 +80,7 @@ export const REST_HUB_KEYS: readonly string[] = ['closeDormantConversation', 'de
 /** GraphQL Hub fields that REST also has, plus `status` (the enum GraphQL shows beside `statusId`). */
 export const REST_HUB_FIELDS = [...REST_HUB_KEYS, 'status'].join(' ');
 /** Every field of GraphQL's Hub. */
-export const HUB_FIELDS = `${REST_HUB_FIELDS} createdAt updatedAt`;
+export const HUB_FIELDS = `${REST_HUB_FIELDS} version createdAt updatedAt`;
 
 /** Collects a gateway's JSON log lines. */
 export class LogCapture {

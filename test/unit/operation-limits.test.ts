@@ -125,10 +125,10 @@ describe('what the default limits allow', () => {
     expect(limitViolations(measure(everything), DEFAULT_LIMITS)).toEqual([]);
   });
 
-  test('when one page of 100 hubs asks for every field, then it costs 1301 and fits', () => {
+  test('when one page of 100 hubs asks for every field, then it costs 1401 and fits', () => {
     const largest = measure(LARGEST_PAGE);
     expect(largest).toEqual({ depth: 3, cost: 1 + 100 * (3 + 1 + EVERY_HUB_FIELD.length), aliases: 0 });
-    expect(largest.cost).toBe(1301);
+    expect(largest.cost).toBe(1401);
     expect(limitViolations(largest, DEFAULT_LIMITS)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ type Hub {
   closeDormantConversation: Int!
   statusId: Int!
   status: HubStatus!
+  version: Int!
   createdAt: DateTimeISO!
   updatedAt: DateTimeISO!
 }
@@ -26,8 +27,8 @@ type Query {
 }
 type Mutation {
   createHub(input: CreateHubInput!): Hub!
-  updateHub(hubId: ID!, input: UpdateHubInput!): Hub!
-  deleteHub(hubId: ID!): Hub!
+  updateHub(hubId: ID!, input: UpdateHubInput!, expectedVersion: Int): Hub!
+  deleteHub(hubId: ID!, expectedVersion: Int): Hub!
 }
 scalar DateTimeISO
 `;
