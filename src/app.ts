@@ -112,8 +112,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     statementTimeoutMs: config.requestTimeoutMs,
     connectionWaitMs: Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
     onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
+    onStatement: (name) => metrics.countStatement(name),
   });
-  const metrics = new GatewayMetrics({ poolSize: config.databasePoolSize, pool: () => database.counts() });
+  const metrics: GatewayMetrics = new GatewayMetrics({ poolSize: config.databasePoolSize, pool: () => database.counts() });
   const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel));
 
   const app = Fastify({

@@ -47,6 +47,8 @@ export interface DatabaseOptions {
   readonly connectionWaitMs: number;
   /** Errors of idle pooled connections (the server went away); without a handler they would crash the process. */
   readonly onIdleError?: (error: Error) => void;
+  /** Told of every statement sent, by its name (`unnamed` for the others): the metrics count them. */
+  readonly onStatement?: (name: string) => void;
 }
 
 /** What the pool says about itself, for the metrics. */
@@ -149,7 +151,7 @@ export class Database {
         try {
           const releaseSlot = this.connections.tryAcquire() ?? (await wait(this.connections.acquire(this.waitUntil(work, until)), work.deadline));
           try {
-            const connection = new Connection(await this.connect(work.deadline, until), work.deadline, this.options.statementTimeoutMs);
+            const connection = new Connection(await this.connect(work.deadline, until), work.deadline, this.options.statementTimeoutMs, this.options.onStatement);
             try {
               return await use(connection);
             } finally {
@@ -239,10 +241,12 @@ class Connection {
     private readonly client: pg.PoolClient,
     private readonly deadline: Deadline,
     private readonly timeoutMs: number,
+    private readonly onStatement?: (name: string) => void,
   ) {}
 
   async run(statement: Statement, values: readonly unknown[]): Promise<Row[]> {
     this.deadline.throwIfExpired();
+    this.onStatement?.(statement.name ?? 'unnamed');
     const stopListening = this.deadline.onExpiry(() => {
       this.discard = true;
       void sendCancelRequest(sessionKey(this.client));

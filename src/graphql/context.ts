@@ -3,8 +3,10 @@ import type { ContainerType } from 'type-graphql';
 import { UnauthenticatedError, type Caller } from '../auth/caller';
 import type { RequestBudget } from '../db/database';
 
-/** What every resolver sees of the request. Built once per request, never mutated. */
+/** What every resolver sees of the request. Built once per request; only its per-request values are added to. */
 export class GatewayContext {
+  private readonly perRequest = new Map<object, unknown>();
+
   constructor(
     /** Null only for an unauthenticated, introspection-only operation. */
     readonly caller: Caller | null,
@@ -17,6 +19,15 @@ export class GatewayContext {
     /** The request's `Idempotency-Key` header, which `createHub` honours like REST's POST. */
     readonly idempotencyKey?: string,
   ) {}
+
+  /**
+   * The value `make` builds, once per request under `key` (a module's own constant): how a domain
+   * keeps per-request state, such as a DataLoader, without the kit knowing it.
+   */
+  once<T>(key: object, make: () => T): T {
+    if (!this.perRequest.has(key)) this.perRequest.set(key, make());
+    return this.perRequest.get(key) as T;
+  }
 
   requireCaller(): Caller {
     if (this.caller === null) throw new UnauthenticatedError('An Authorization header with a Bearer token is required.');

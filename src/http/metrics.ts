@@ -39,6 +39,7 @@ export class GatewayMetrics {
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly graphqlOperations: Counter<'operation' | 'outcome' | 'code'>;
   private readonly rateLimitRejections: Counter<'key'>;
+  private readonly databaseStatements: Counter<'statement'>;
   private readonly operationNames = new Set<string>();
 
   constructor(options: MetricsOptions) {
@@ -60,6 +61,12 @@ export class GatewayMetrics {
       name: 'rate_limit_rejections_total',
       help: 'Requests refused with 429, by what they were counted against (tenant, or client IP without a token).',
       labelNames: ['key'],
+      registers,
+    });
+    this.databaseStatements = new Counter({
+      name: 'db_statements_total',
+      help: "Statements sent to the database, by the statement's name (the gateway's own, a bounded set; unnamed for the rest).",
+      labelNames: ['statement'],
       registers,
     });
     // Present at 0 from the start, so rate() over them works before the first rejection.
@@ -98,6 +105,10 @@ export class GatewayMetrics {
   countGraphQLOperation(operation: string | null, errorCode: string | null): void {
     const labels = { operation: this.operationLabel(operation), outcome: errorCode === null ? 'success' : 'error' };
     this.graphqlOperations.inc(errorCode === null ? labels : { ...labels, code: errorCode });
+  }
+
+  countStatement(name: string): void {
+    this.databaseStatements.inc({ statement: name });
   }
 
   countRateLimitRejection(key: RateLimitKey): void {

@@ -11,6 +11,7 @@ const ARGUMENTS: Readonly<Record<string, ArgumentPresentation>> = {
   closeDormantConversation: { path: 'input.closeDormantConversation', label: 'closeDormantConversation' },
   // GraphQL's status is an enum: its problems name the enum values, not Hubster's numbers.
   statusId: { path: 'input.status', label: 'status', detail: 'must be ACTIVE or PAUSED.' },
+  hubIds: { path: 'hubIds', label: 'hubIds' },
 };
 
 /** GraphQL names whose hub property is called differently. */

@@ -49,6 +49,12 @@ export class HubRepository {
     return rows.length === 0 ? null : this.sql.hydrate(rows[0] as Row);
   }
 
+  /** The tenant's hubs among `hubIds` (distinct, lower case), in one statement, in no particular order. */
+  async findMany(work: TenantWork, hubIds: readonly string[]): Promise<Hub[]> {
+    const rows = await this.database.query(work, { name: 'hub_find_many', text: this.sql.findMany }, [work.tenantId, hubIds]);
+    return rows.map((row) => this.sql.hydrate(row));
+  }
+
   /** The page and the tenant's total in one round trip. */
   async findPage(work: TenantWork, { pageNumber, pageSize }: PageRequest): Promise<HubPage> {
     const offset = pageNumber * pageSize;
@@ -97,6 +103,7 @@ async function nameTakenAs(name: string | undefined, running: Promise<Row[]>): P
 /** The hub statements, derived once from the entity's decorators. */
 class HubStatements {
   readonly findOne: string;
+  readonly findMany: string;
   readonly findPage: string;
   readonly count: string;
   readonly insert: string;
@@ -132,6 +139,7 @@ class HubStatements {
     const tenant = `${column('tenantId')} = $1`;
 
     this.findOne = `SELECT ${this.returning} FROM ${this.table} WHERE ${this.key}`;
+    this.findMany = `SELECT ${this.returning} FROM ${this.table} WHERE ${tenant} AND ${column('hubId')} = ANY($2::uuid[])`;
     this.count = `SELECT count(*)::int AS total FROM ${this.table} WHERE ${tenant}`;
     // Oldest first, then by id, so pages never overlap (CONTRACT.md section 3). The LEFT JOIN keeps
     // one row, carrying the total, when the page itself is empty.

@@ -4,7 +4,7 @@ import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
 import { HUB_LIMITS, type HubInput } from './hub.rules';
 import { CreateHubInput, DeleteHubArgs, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
-import type { HubPageResult, HubService, VersionCondition } from './hub.service';
+import type { HubPageResult, HubReader, HubService, VersionCondition } from './hub.service';
 import { HubObject, HubPageObject, HubStatus } from './hub.type';
 
 const STATUS_IDS: Readonly<Record<string, HubStatusId>> = {
@@ -22,12 +22,21 @@ export class HubResolver {
 
   @Query(() => HubObject, { nullable: true, description: "Null when absent or another tenant's." })
   hub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub | null> {
-    return this.hubService.get(context.requireCaller(), hubId, context.budget);
+    return this.readerOf(context).get(hubId);
   }
 
   @Query(() => HubPageObject, { complexity: listCost((args) => pageSizeForCost(args.pageSize)) })
   hubs(@Args(() => HubsArgs) { pageNumber, pageSize }: HubsArgs, @Ctx() context: GatewayContext): Promise<HubPageResult> {
     return this.hubService.list(context.requireCaller(), { pageNumber, pageSize }, context.budget);
+  }
+
+  @Query(() => [HubObject], {
+    nullable: 'items',
+    complexity: listCost((args) => clamp(Array.isArray(args.hubIds) ? args.hubIds.length : 1, 1, HUB_LIMITS.hubIdsMax)),
+    description: `Many hubs at once: 1-${HUB_LIMITS.hubIdsMax} ids, answered in the order asked, one entry per id (a repeated id is answered each time), null where a hub is absent or another tenant's. One database round trip for the list.`,
+  })
+  hubsByIds(@Arg('hubIds', () => [ID]) hubIds: string[], @Ctx() context: GatewayContext): Promise<(Hub | null)[]> {
+    return this.readerOf(context).getMany(hubIds);
   }
 
   @Mutation(() => HubObject)
@@ -45,11 +54,21 @@ export class HubResolver {
     return this.hubService.delete(context.requireCaller(), hubId, context.budget, versionCondition(expectedVersion));
   }
 
+  /** One reader per operation, so every `hub` and `hubsByIds` field of it shares one batch. */
+  private readerOf(context: GatewayContext): HubReader {
+    return context.once(HUB_READER, () => this.hubService.reader(context.requireCaller(), context.budget));
+  }
+
   @FieldResolver(() => HubStatus)
   status(@Root() hub: Hub): HubStatus {
     return hub.statusId === HubStatusId.Paused ? HubStatus.PAUSED : HubStatus.ACTIVE;
   }
 }
+
+/** The key of the operation's HubReader in its context. */
+const HUB_READER = {};
+
+const clamp = (value: number, min: number, max: number): number => Math.min(Math.max(value, min), max);
 
 const versionCondition = (expectedVersion: number | null | undefined): VersionCondition =>
   expectedVersion === null || expectedVersion === undefined ? {} : { versions: [expectedVersion] };
@@ -59,8 +78,7 @@ const versionCondition = (expectedVersion: number | null | undefined): VersionCo
  * is refused by the service with its own BAD_USER_INPUT, which the cost limit must not pre-empt.
  */
 function pageSizeForCost(pageSize: unknown): number {
-  const size = Number.isInteger(pageSize) ? (pageSize as number) : HUB_LIMITS.pageSizeDefault;
-  return Math.min(Math.max(size, 1), HUB_LIMITS.pageSizeMax);
+  return clamp(Number.isInteger(pageSize) ? (pageSize as number) : HUB_LIMITS.pageSizeDefault, 1, HUB_LIMITS.pageSizeMax);
 }
 
 /**

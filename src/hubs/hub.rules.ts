@@ -17,6 +17,8 @@ export const HUB_LIMITS = {
   pageSizeMax: 100,
   pageSizeDefault: 50,
   pageNumberDefault: 0,
+  /** Ids one batch lookup may ask for. */
+  hubIdsMax: 100,
 } as const;
 
 /** What a caller may send for a hub; anything may arrive, so nothing is trusted to be typed. */
@@ -74,6 +76,7 @@ const RULES: RuleTable = {
   pageNumber: { type: [210, 'must be an integer.'], range: [209, 'must be 0 or greater.'] },
   pageSize: { type: [210, 'must be an integer.'], range: [207, `must be between 1 and ${HUB_LIMITS.pageSizeMax}.`] },
   hubId: { type: [305, 'must be a GUID.'] },
+  hubIds: { type: [305, 'must hold only GUIDs.'], range: [207, `must hold between 1 and ${HUB_LIMITS.hubIdsMax} ids.`] },
 };
 
 /** The problem a property has when it breaks a rule of the given kind. */
@@ -215,6 +218,14 @@ export function checkPageRequest(input: { pageNumber?: unknown; pageSize?: unkno
 export function checkHubId(hubId: unknown): string {
   if (!isGuid(hubId)) throw new InvalidInputError([problem('hubId', 'type')]);
   return hubId.toLowerCase();
+}
+
+/** The ids of a batch lookup: 1 to `hubIdsMax` GUIDs, in lower case, in the order asked (repeats kept). */
+export function checkHubIds(hubIds: unknown): string[] {
+  if (!Array.isArray(hubIds)) throw new InvalidInputError([problem('hubIds', 'type')]);
+  if (hubIds.length < 1 || hubIds.length > HUB_LIMITS.hubIdsMax) throw new InvalidInputError([problem('hubIds', 'range')]);
+  if (!hubIds.every(isGuid)) throw new InvalidInputError([problem('hubIds', 'type')]);
+  return hubIds.map((hubId: string) => hubId.toLowerCase());
 }
 
 /**

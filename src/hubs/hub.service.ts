@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { requirePermission, type Caller } from '../auth/caller';
 import { Deadline } from '../common/deadline';
 import { Semaphore } from '../common/semaphore';
@@ -12,6 +13,8 @@ import type { HubPage, HubRepository } from './hub.repository';
 import {
   checkHubChanges,
   checkHubId,
+  checkHubIds,
+  HUB_LIMITS,
   checkNewHub,
   checkPageRequest,
   type HubInput,
@@ -132,6 +135,22 @@ export class HubService {
     return this.repository.findOne(tenantWork(caller, budget), checkHubId(hubId));
   }
 
+  /**
+   * The hubs of `hubIds` (1-100), one entry per id asked, in that order, null where a hub does not
+   * exist in the caller's tenant; one statement for the list.
+   */
+  getMany(caller: Caller, hubIds: unknown, budget: RequestBudget): Promise<(Hub | null)[]> {
+    return this.reader(caller, budget).getMany(hubIds);
+  }
+
+  /**
+   * Lookups by id for one request that may ask for many hubs in many places (a GraphQL operation):
+   * the lookups made together go to the database as one statement, and each hub is fetched once.
+   */
+  reader(caller: Caller, budget: RequestBudget): HubReader {
+    return new HubReader(this.repository, caller, tenantWork(caller, budget));
+  }
+
   /** One page of the tenant's hubs, oldest first, with the tenant's total. */
   async list(caller: Caller, request: { pageNumber?: unknown; pageSize?: unknown }, budget: RequestBudget): Promise<HubPageResult> {
     requirePermission(caller, 'read');
@@ -143,6 +162,44 @@ export class HubService {
 
 function versionMatches(hub: Hub, { versions }: VersionCondition): boolean {
   return versions === undefined || versions.includes(hub.version);
+}
+
+/**
+ * A request's lookups of hubs by id (DataLoader): those made in one tick of the event loop are
+ * one `hub_id = ANY(...)` statement of at most `hubIdsMax` ids, and an id asked again is answered
+ * from the first answer. It lives as long as its request, so it never serves another caller, and
+ * a request that reads does not write (GraphQL runs queries and mutations in separate operations).
+ */
+export class HubReader {
+  private readonly loader: DataLoader<string, Hub | null>;
+
+  constructor(
+    repository: HubRepository,
+    private readonly caller: Caller,
+    work: TenantWork,
+  ) {
+    this.loader = new DataLoader(
+      async (hubIds) => {
+        const found = new Map((await repository.findMany(work, hubIds)).map((hub) => [hub.hubId, hub]));
+        return hubIds.map((hubId) => found.get(hubId) ?? null);
+      },
+      { maxBatchSize: HUB_LIMITS.hubIdsMax },
+    );
+  }
+
+  /** The hub, or null when it does not exist in the caller's tenant. */
+  get(hubId: unknown): Promise<Hub | null> {
+    requirePermission(this.caller, 'read');
+    return this.loader.load(checkHubId(hubId));
+  }
+
+  async getMany(hubIds: unknown): Promise<(Hub | null)[]> {
+    requirePermission(this.caller, 'read');
+    const answers = await this.loader.loadMany(checkHubIds(hubIds));
+    const failure = answers.find((answer): answer is Error => answer instanceof Error);
+    if (failure !== undefined) throw failure;
+    return answers as (Hub | null)[];
+  }
 }
 
 /** The request's budget, drawn from the caller's tenant's share of the database. */

@@ -24,6 +24,7 @@ input UpdateHubInput { name: String  description: String  closeDormantConversati
 type Query {
   hub(hubId: ID!): Hub
   hubs(pageNumber: Int! = 0, pageSize: Int! = 50): HubPage!
+  hubsByIds(hubIds: [ID!]!): [Hub]!
 }
 type Mutation {
   createHub(input: CreateHubInput!): Hub!
