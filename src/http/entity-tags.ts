@@ -48,9 +48,14 @@ export function entityTagCondition(header: string | readonly string[] | undefine
   return { any: false, tags };
 }
 
+/** What a list's strong tags hold: the only values `If-Match` can match (none for `*`, which matches any). */
+export function strongTagValues(condition: EntityTagCondition): readonly string[] {
+  return condition.any ? [] : condition.tags.filter((tag) => !tag.weak).map((tag) => tag.opaque);
+}
+
 /** `If-Match`: strong comparison, so a weak tag never matches. */
 export function strongMatches(condition: EntityTagCondition, opaque: string): boolean {
-  return condition.any || condition.tags.some((tag) => !tag.weak && tag.opaque === opaque);
+  return condition.any || strongTagValues(condition).includes(opaque);
 }
 
 /** `If-None-Match`: weak comparison, `W/"x"` and `"x"` are the same. */

@@ -3,7 +3,7 @@ import type { Permission } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { accessHooks, type AccessHook } from '../http/access';
 import { requestBudget, withDeadline } from '../http/deadline';
-import { entityTagCondition, strongEntityTag, weakMatches } from '../http/entity-tags';
+import { entityTagCondition, strongEntityTag, strongTagValues, weakMatches } from '../http/entity-tags';
 import { describingValidatorCompiler } from '../http/query-text';
 import { idempotencyKeyOf } from '../http/idempotency-key';
 import type { Hub } from './hub.entity';
@@ -41,7 +41,7 @@ const VERSION_TAG = /^[1-9][0-9]{0,9}$/;
 function ifMatchCondition(request: FastifyRequest): VersionCondition {
   const condition = entityTagCondition(request.headers['if-match']);
   if (condition === undefined || condition.any) return {};
-  return { versions: condition.tags.filter((tag) => !tag.weak && VERSION_TAG.test(tag.opaque)).map((tag) => Number(tag.opaque)) };
+  return { versions: strongTagValues(condition).filter((value) => VERSION_TAG.test(value)).map(Number) };
 }
 
 /** The hub as REST answers it, with its ETag (every response that carries one hub has one). */
@@ -49,7 +49,6 @@ function answerHub(reply: FastifyReply, hub: Hub) {
   reply.header('etag', strongEntityTag(etagOf(hub)));
   return toHubResponse(hub);
 }
-
 
 /**
  * Hubster's `/api/v1/hubs` routes (CONTRACT.md section 3, the seed page). They call `HubService`

@@ -24,7 +24,6 @@ import { HUB_LIMITS, problem, STORABLE_TEXT_PATTERN } from './hub.rules';
  * turns them into the OpenAPI document, but validity is for hub.rules.ts alone to judge.
  */
 
-
 const guid = { type: 'string', pattern: GUID_PATTERN, examples: ['3bc1e69f-c520-446f-ab2c-01751fd66a31'] } as const;
 
 const hubProperties = {
@@ -143,7 +142,6 @@ const hubIdParams = {
 } as const;
 const security = [{ bearerAuth: [] }];
 const tags = ['Hubs'];
-
 
 export const createHubSchema = {
   operationId: 'createHub',

@@ -20,6 +20,24 @@ afterAll(async () => {
   await scratch.drop();
 });
 
+/**
+ * A scratch database of the release before `migration`: every migration applied, then undone
+ * back to and including that one. It is dropped after `body`.
+ */
+async function withDatabaseBefore(migration: string, name: string, body: (instance: DataSource) => Promise<void>): Promise<void> {
+  const scratchBefore = await createScratchDatabase(name);
+  const instance = createDataSource({ url: scratchBefore.url, poolSize: 2 });
+  await instance.initialize();
+  try {
+    await instance.runMigrations({ transaction: 'each' });
+    for (const _ of ALL_MIGRATIONS.slice(ALL_MIGRATIONS.indexOf(migration))) await instance.undoLastMigration();
+    await body(instance);
+  } finally {
+    await instance.destroy();
+    await scratchBefore.drop();
+  }
+}
+
 describe('the migrations', () => {
   test('when applied to an empty database, then the entities and the schema agree (no pending change)', async () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
@@ -78,30 +96,16 @@ describe('the migrations', () => {
   });
 
   test('when hubs exist from before versions, then each starts at version 1, and PostgreSQL refuses a version below 1', async () => {
-    const legacy = await createScratchDatabase('hubs_migrations_versions');
-    const instance = createDataSource({ url: legacy.url, poolSize: 2 });
-    await instance.initialize();
-    try {
-      await instance.runMigrations({ transaction: 'each' });
-      await instance.undoLastMigration();
+    await withDatabaseBefore('HubVersions1764547200000', 'hubs_migrations_versions', async (instance) => {
       await instance.query(`INSERT INTO hubs (tenant_id, hub_id, name, name_key, description) VALUES (gen_random_uuid(), gen_random_uuid(), 'Old', 'old', '')`);
       await instance.runMigrations({ transaction: 'each' });
       expect(await instance.query('SELECT name, version FROM hubs')).toEqual([{ name: 'Old', version: 1 }]);
       await expect(instance.query('UPDATE hubs SET version = 0')).rejects.toThrow(/CHK_hubs_version/);
-    } finally {
-      await instance.destroy();
-      await legacy.drop();
-    }
+    });
   });
 
   test('when hubs exist from before name keys, then they keep their names in NFC, and those that collide now all stay', async () => {
-    const legacy = await createScratchDatabase('hubs_migrations_legacy');
-    const instance = createDataSource({ url: legacy.url, poolSize: 2 });
-    await instance.initialize();
-    try {
-      // Every migration before name keys: a database of that release.
-      await instance.runMigrations({ transaction: 'each' });
-      for (const _ of ALL_MIGRATIONS.slice(ALL_MIGRATIONS.indexOf('FoldedNameKeys1764460800000'))) await instance.undoLastMigration();
+    await withDatabaseBefore('FoldedNameKeys1764460800000', 'hubs_migrations_legacy', async (instance) => {
       const tenant = '6f1c2a52-7a58-4c3e-9c55-0e6a0f8d8a11';
       const insert = (hubId: string, name: string, created: string) =>
         instance.query(`INSERT INTO hubs (tenant_id, hub_id, name, description, created_at) VALUES ($1, $2, $3, '', $4)`, [tenant, hubId, name, created]);
@@ -118,9 +122,6 @@ describe('the migrations', () => {
         { hub_id: '00000000-0000-4000-8000-000000000002', name: 'straße', name_key: 'strasse\u0001' + '00000000-0000-4000-8000-000000000002' },
         { hub_id: '00000000-0000-4000-8000-000000000003', name: 'Caf\u00e9', name_key: 'caf\u00e9' },
       ]);
-    } finally {
-      await instance.destroy();
-      await legacy.drop();
-    }
+    });
   });
 });
