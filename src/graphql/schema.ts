@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import type { GatewayContext } from './context';
 
@@ -9,10 +9,18 @@ import type { GatewayContext } from './context';
  * container (through the context), so two apps in one process never share a service.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
-export function buildGatewaySchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGatewaySchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     validate: false,
     container: ({ context }) => (context as GatewayContext).container,
   });
+  // type-graphql names the root types but cannot describe them; a playground's docs pane opens on them.
+  describe(schema.getQueryType(), 'What you can read. Every field needs a token; those of another tenant are never seen.');
+  describe(schema.getMutationType(), 'What you can change. The fields of one operation run one after the other, in the order sent.');
+  return schema;
+}
+
+function describe(type: GraphQLObjectType | null | undefined, description: string): void {
+  if (type !== null && type !== undefined && !type.description) type.description = description;
 }

@@ -2,40 +2,47 @@ import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { HUB_LIMITS } from './hub.rules';
 import { HubStatus } from './hub.type';
 
+const NAME = `1-${HUB_LIMITS.nameMaxLength} characters once trimmed, unique in the tenant ignoring case; no control characters.`;
+const DESCRIPTION = `At most ${HUB_LIMITS.descriptionMaxLength} characters; may be empty; kept exactly as sent.`;
+const CLOSE_DORMANT = `Days (0-${HUB_LIMITS.closeDormantConversationMax}) after which a dormant conversation is closed; 0 or null keeps conversations open.`;
+
 /**
  * GraphQL's shape of a create. The rules (trimming, lengths, ranges, NUL) are not repeated here:
  * `HubService` asks `hub.rules.ts`, the one judge of both transports.
  */
-@InputType('CreateHubInput')
+@InputType('CreateHubInput', { description: 'A new hub. The same rules as REST\'s POST /api/v1/hubs.' })
 export class CreateHubInput {
-  @Field(() => String)
+  @Field(() => String, { description: NAME })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: DESCRIPTION })
   description!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: CLOSE_DORMANT })
   closeDormantConversation?: number | null;
 
-  @Field(() => HubStatus, { nullable: true })
+  @Field(() => HubStatus, { nullable: true, description: 'ACTIVE when absent or null.' })
   status?: HubStatus | null;
 }
 
 /** GraphQL's shape of an update: only the fields given change. */
-@InputType('UpdateHubInput')
+@InputType('UpdateHubInput', { description: 'The changes to a hub: only the fields given change, absent ones keep their value.' })
 export class UpdateHubInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `${NAME} Absent: unchanged; null is refused.` })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `${DESCRIPTION} Absent: unchanged; null is refused.` })
   description?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `${CLOSE_DORMANT} Absent: unchanged.` })
   closeDormantConversation?: number | null;
 
-  @Field(() => HubStatus, { nullable: true })
+  @Field(() => HubStatus, { nullable: true, description: 'Absent: unchanged; null is refused.' })
   status?: HubStatus | null;
 }
+
+/** Shared with the resolver's own hubId arguments. */
+export const HUB_ID = "The hub's id (a GUID, any case). Another tenant's hub is absent for you.";
 
 const EXPECTED_VERSION =
   'The `version` the hub had when you read it. When it has changed since, nothing changes and the error is ' +
@@ -48,19 +55,19 @@ const EXPECTED_VERSION =
 
 @ArgsType()
 export class HubsArgs {
-  @Field(() => Int, { defaultValue: HUB_LIMITS.pageNumberDefault })
+  @Field(() => Int, { defaultValue: HUB_LIMITS.pageNumberDefault, description: 'The page, from 0 (REST: pageNumber). Past the last page, results are empty.' })
   pageNumber!: number;
 
-  @Field(() => Int, { defaultValue: HUB_LIMITS.pageSizeDefault })
+  @Field(() => Int, { defaultValue: HUB_LIMITS.pageSizeDefault, description: `Hubs per page, 1-${HUB_LIMITS.pageSizeMax} (REST: pageSize).` })
   pageSize!: number;
 }
 
 @ArgsType()
 export class UpdateHubArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: HUB_ID })
   hubId!: string;
 
-  @Field(() => UpdateHubInput)
+  @Field(() => UpdateHubInput, { description: 'The fields to change.' })
   input!: UpdateHubInput;
 
   @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
@@ -69,7 +76,7 @@ export class UpdateHubArgs {
 
 @ArgsType()
 export class DeleteHubArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: HUB_ID })
   hubId!: string;
 
   @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../graphql/context';
 import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
 import { HUB_LIMITS, type HubInput } from './hub.rules';
-import { CreateHubInput, DeleteHubArgs, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
+import { CreateHubInput, DeleteHubArgs, HUB_ID, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
 import type { HubPageResult, HubReader, HubService, VersionCondition } from './hub.service';
 import { HubObject, HubPageObject, HubStatus } from './hub.type';
 
@@ -20,12 +20,15 @@ const NOT_A_STATUS = 0;
 export class HubResolver {
   constructor(private readonly hubService: HubService) {}
 
-  @Query(() => HubObject, { nullable: true, description: "Null when absent or another tenant's." })
-  hub(@Arg('hubId', () => ID) hubId: string, @Ctx() context: GatewayContext): Promise<Hub | null> {
+  @Query(() => HubObject, { nullable: true, description: "One hub of your tenant by its id; null when absent or another tenant's (REST: GET /api/v1/hubs/{hubId})." })
+  hub(@Arg('hubId', () => ID, { description: HUB_ID }) hubId: string, @Ctx() context: GatewayContext): Promise<Hub | null> {
     return this.readerOf(context).get(hubId);
   }
 
-  @Query(() => HubPageObject, { complexity: listCost((args) => pageSizeForCost(args.pageSize)) })
+  @Query(() => HubPageObject, {
+    description: "A page of your tenant's hubs by number, oldest first, with the total (REST: GET /api/v1/hubs).",
+    complexity: listCost((args) => pageSizeForCost(args.pageSize)),
+  })
   hubs(@Args(() => HubsArgs) { pageNumber, pageSize }: HubsArgs, @Ctx() context: GatewayContext): Promise<HubPageResult> {
     return this.hubService.list(context.requireCaller(), { pageNumber, pageSize }, context.budget);
   }
@@ -35,21 +38,23 @@ export class HubResolver {
     complexity: listCost((args) => clamp(Array.isArray(args.hubIds) ? args.hubIds.length : 1, 1, HUB_LIMITS.hubIdsMax)),
     description: `Many hubs at once: 1-${HUB_LIMITS.hubIdsMax} ids, answered in the order asked, one entry per id (a repeated id is answered each time), null where a hub is absent or another tenant's. One database round trip for the list.`,
   })
-  hubsByIds(@Arg('hubIds', () => [ID]) hubIds: string[], @Ctx() context: GatewayContext): Promise<(Hub | null)[]> {
+  hubsByIds(@Arg('hubIds', () => [ID], { description: `1-${HUB_LIMITS.hubIdsMax} hub ids (GUIDs); repeats allowed.` }) hubIds: string[], @Ctx() context: GatewayContext): Promise<(Hub | null)[]> {
     return this.readerOf(context).getMany(hubIds);
   }
 
-  @Mutation(() => HubObject)
-  createHub(@Arg('input', () => CreateHubInput) input: CreateHubInput, @Ctx() context: GatewayContext): Promise<Hub> {
+  @Mutation(() => HubObject, {
+    description: 'Creates a hub in your tenant (REST: POST /api/v1/hubs). With an Idempotency-Key header, a retry within 24 h gets the first answer again.',
+  })
+  createHub(@Arg('input', () => CreateHubInput, { description: 'The new hub.' }) input: CreateHubInput, @Ctx() context: GatewayContext): Promise<Hub> {
     return this.hubService.create(context.requireCaller(), toHubInput(input), context.budget, { idempotencyKey: context.idempotencyKey });
   }
 
-  @Mutation(() => HubObject)
+  @Mutation(() => HubObject, { description: 'Changes the fields given and answers the hub as it is now (REST: PUT /api/v1/hubs/{hubId}); NOT_FOUND when absent.' })
   updateHub(@Args(() => UpdateHubArgs) { hubId, input, expectedVersion }: UpdateHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
     return this.hubService.update(context.requireCaller(), hubId, toHubInput(input), context.budget, versionCondition(expectedVersion));
   }
 
-  @Mutation(() => HubObject, { description: 'Answers the deleted hub.' })
+  @Mutation(() => HubObject, { description: 'Deletes a hub and answers it as it was (REST: DELETE /api/v1/hubs/{hubId}); NOT_FOUND when absent.' })
   deleteHub(@Args(() => DeleteHubArgs) { hubId, expectedVersion }: DeleteHubArgs, @Ctx() context: GatewayContext): Promise<Hub> {
     return this.hubService.delete(context.requireCaller(), hubId, context.budget, versionCondition(expectedVersion));
   }
