@@ -30,12 +30,14 @@ export function fail(message) {
 }
 
 const require = createRequire(import.meta.url);
-/** A module of the built gateway, e.g. `distModule('src/common/free-port.js')`. */
-export function distModule(file) {
+/** The path of a file of the built gateway; fails with the way out when the build is missing. */
+export function distFile(file) {
   const path = join(DIST, file);
   if (!existsSync(path)) fail(`dist/${file} is missing: run \`npm run build\` first (npm run bench does).`);
-  return require(path);
+  return path;
 }
+/** A module of the built gateway, e.g. `distModule('src/common/free-port.js')`. */
+export const distModule = (file) => require(distFile(file));
 
 // Cleanup on every exit path: steps run in reverse order of registration.
 const cleanups = [];
