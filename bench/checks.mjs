@@ -74,6 +74,37 @@ export async function checkScenario(running, server, scenario, data) {
       expectHub(where, hubs.results[0], { hubId: reader.hubIds[50], tenantId: reader.tenantId });
       break;
     }
+    case 'gql-by-ids': {
+      const ids = reader.hubIds.slice(0, 50);
+      const { hubsByIds } = await gql(`query B($ids: [ID!]!) { hubsByIds(hubIds: $ids) { ${FIELDS} } }`, { ids }, reader.token);
+      if (hubsByIds.length !== 50 || hubsByIds.some((hub, i) => hub?.hubId !== ids[i])) throw new Error(`${where}: not the 50 hubs asked, in order`);
+      break;
+    }
+    case 'gql-conn-first':
+    case 'gql-conn-deep': {
+      const place = scenario.kind === 'gql-conn-deep' ? reader.cursors[0] : { after: null, next: reader.hubIds[0] };
+      const query = `query P($after: String) { hubConnection(first: 50, after: $after) { pageInfo { hasNextPage hasPreviousPage } edges { node { ${FIELDS} } } } }`;
+      const { hubConnection: page } = await gql(query, { after: place.after }, reader.token);
+      if (page.edges.length !== 50 || page.edges[0].node.hubId !== place.next || !page.pageInfo.hasNextPage || page.pageInfo.hasPreviousPage !== (place.after !== null)) {
+        throw new Error(`${where}: ${page.edges.length} edges from ${page.edges[0]?.node.hubId}, expected 50 from ${place.next}; ${JSON.stringify(page.pageInfo)}`);
+      }
+      break;
+    }
+    case 'gql-conn-name': {
+      const term = reader.terms[0];
+      const { hubConnection: page } = await gql(`query N($t: String!) { hubConnection(first: 50, filter: { nameContains: $t }) { edges { node { name } } } }`, { t: term }, reader.token);
+      if (page.edges.length === 0 || page.edges.some((edge) => !edge.node.name.toLowerCase().includes(term))) throw new Error(`${where}: names not containing ${term}`);
+      break;
+    }
+    case 'rest-page-first':
+    case 'rest-page-deep': {
+      const [pageNumber, first] = scenario.kind === 'rest-page-deep' ? [reader.deepPage, reader.deepPageFirst] : [0, reader.hubIds[0]];
+      const { status, json, text } = await call(running.url, `/api/v1/hubs?pageNumber=${pageNumber}&pageSize=50`, reader.token);
+      if (status !== 200 || json.results.length !== 50 || json.results[0].hubId !== first || json.total !== reader.total) {
+        throw new Error(`${where}: HTTP ${status} ${text.slice(0, 300)}`);
+      }
+      break;
+    }
     case 'gql-create': {
       const input = { name, description: 'check', closeDormantConversation: 30, status: 'ACTIVE' };
       const { createHub } = await gql(`mutation C($input: CreateHubInput!) { createHub(input: $input) { ${FIELDS} } }`, { input }, writer.token);

@@ -129,6 +129,49 @@ export async function seed(url, label, tenants, hubsPerTenant) {
   say(`  seeded ${label}: ${total.toLocaleString('en-US')} hubs in ${tenants.toLocaleString('en-US')} tenants, ${((Date.now() - started) / 1000).toFixed(1)} s (with VACUUM ANALYZE); ${sizes}`);
 }
 
+/**
+ * One tenant of `count` hubs (the connection scenarios): hub i created i seconds after the first,
+ * named `Hub <i> <8 hex digits>` so that a 4-digit hex string is in a handful of names. Then,
+ * for the load: the cursors of the hubs at `depth` (and the 19 after), the pages of REST at that
+ * depth, and name fragments that the filter finds.
+ */
+export async function seedDeepTenant(url, count, depth) {
+  const started = Date.now();
+  const tenantId = '0d0d0d0d-0d0d-4d0d-8d0d-0d0d0d0d0d0d';
+  const { encodeCursor } = distModule('src/hubs/hub.cursor.js');
+  const order = { field: 'createdAt', direction: 'asc' };
+  return withClient(url, async (client) => {
+    await client.query("SET maintenance_work_mem = '256MB'");
+    await client.query(
+      `INSERT INTO hubs (tenant_id, hub_id, name, name_key, description, created_at, updated_at)
+       SELECT $1, md5('bench-deep-' || i)::uuid, 'Hub ' || i || ' ' || left(md5(i::text), 8), 'hub ' || i || ' ' || left(md5(i::text), 8),
+              'Benchmark hub ' || i || ' of the deep tenant.', timestamptz '2025-01-01' + i * interval '1 second', timestamptz '2025-01-01' + i * interval '1 second'
+         FROM generate_series(1, $2::int) AS i`,
+      [tenantId, count],
+    );
+    await client.query('VACUUM ANALYZE hubs');
+    const { rows: places } = await client.query(
+      `SELECT hub_id::text AS hub_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS key
+         FROM hubs WHERE tenant_id = $1 ORDER BY created_at, hub_id OFFSET $2 LIMIT 21`,
+      [tenantId, depth - 1],
+    );
+    const { rows: [first] } = await client.query('SELECT hub_id::text AS hub_id FROM hubs WHERE tenant_id = $1 ORDER BY created_at, hub_id LIMIT 1', [tenantId]);
+    const { rows: terms } = await client.query(`SELECT DISTINCT substr(md5(i::text), 3, 4) AS term FROM generate_series(1, 20) AS i`);
+    say(`  seeded the deep tenant: ${count.toLocaleString('en-US')} hubs, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return {
+      tenantId,
+      total: count,
+      hubIds: [first.hub_id],
+      depth,
+      // The hub just past each cursor: what the check expects first on the page.
+      cursors: places.slice(0, 20).map((place, i) => ({ after: encodeCursor(order, { key: place.key, hubId: place.hub_id }), next: places[i + 1].hub_id })),
+      deepPage: depth / 50,
+      deepPageFirst: places[1].hub_id,
+      terms: terms.map((row) => row.term),
+    };
+  });
+}
+
 /** The tenants numbered `numbers`, with their hub ids in page order and their totals. */
 export async function tenantsOf(url, numbers) {
   return withClient(url, async (client) => {

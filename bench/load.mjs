@@ -12,6 +12,10 @@ import { HUB_FIELDS } from './support.mjs';
 const GATEWAY_HUB = `query Hub($hubId: ID!) { hub(hubId: $hubId) { ${HUB_FIELDS} } }`;
 const GATEWAY_HUBS = `query Hubs($pageNumber: Int!) { hubs(pageNumber: $pageNumber, pageSize: 50) { pageNumber pageSize total results { ${HUB_FIELDS} } } }`;
 const GATEWAY_CREATE = `mutation Create($input: CreateHubInput!) { createHub(input: $input) { ${HUB_FIELDS} } }`;
+const GATEWAY_BY_IDS = `query ByIds($ids: [ID!]!) { hubsByIds(hubIds: $ids) { ${HUB_FIELDS} } }`;
+// Pages of 50 as a scrolling client asks for them: cursors and hubs, no total.
+const GATEWAY_CONNECTION = `query Page($after: String) { hubConnection(first: 50, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { ${HUB_FIELDS} } } } }`;
+const GATEWAY_CONNECTION_NAME = `query Named($term: String!) { hubConnection(first: 50, filter: { nameContains: $term }) { pageInfo { hasNextPage endCursor } edges { cursor node { ${HUB_FIELDS} } } } }`;
 const PEER_HUB = `query Hub($tenantId: UUID!, $hubId: UUID!) { hub(tenantId: $tenantId, hubId: $hubId) { ${HUB_FIELDS} } }`;
 const PEER_HUBS = `query Hubs($tenantId: UUID!, $offset: Int!) { hubs(condition: { tenantId: $tenantId }, first: 50, offset: $offset, orderBy: [CREATED_AT_ASC, HUB_ID_ASC]) { totalCount nodes { ${HUB_FIELDS} } } }`;
 
@@ -25,11 +29,19 @@ const BUILDERS = {
   'rest-create': (t, j, i, prefix) => rest('POST', '/api/v1/hubs', t, newHub(prefix, i, { statusId: 2000 })),
   'gql-hub': (t, j) => graphql(t, GATEWAY_HUB, { hubId: t.hubIds[j % t.hubIds.length] }),
   'gql-hubs': (t, j) => graphql(t, GATEWAY_HUBS, { pageNumber: j % pages(t) }),
+  'gql-by-ids': (t, j) => graphql(t, GATEWAY_BY_IDS, { ids: fifty(t.hubIds, j) }),
+  'gql-conn-first': (t) => graphql(t, GATEWAY_CONNECTION, { after: null }),
+  'gql-conn-deep': (t, j) => graphql(t, GATEWAY_CONNECTION, { after: t.cursors[j % t.cursors.length].after }),
+  'gql-conn-name': (t, j) => graphql(t, GATEWAY_CONNECTION_NAME, { term: t.terms[j % t.terms.length] }),
+  'rest-page-first': (t) => rest('GET', '/api/v1/hubs?pageNumber=0&pageSize=50', t),
+  'rest-page-deep': (t, j) => rest('GET', `/api/v1/hubs?pageNumber=${t.deepPage + (j % 20)}&pageSize=50`, t),
   'gql-create': (t, j, i, prefix) => graphql(t, GATEWAY_CREATE, { input: newHub(prefix, i, { status: 'ACTIVE' }) }),
   'peer-hub': (t, j) => graphql(null, PEER_HUB, { tenantId: t.tenantId, hubId: t.hubIds[j % t.hubIds.length] }),
   'peer-hubs': (t, j) => graphql(null, PEER_HUBS, { tenantId: t.tenantId, offset: 50 * (j % pages(t)) }),
 };
 
+/** 50 of the tenant's hub ids, starting one further each request. */
+const fifty = (hubIds, j) => Array.from({ length: 50 }, (_, k) => hubIds[(j + k) % hubIds.length]);
 const pages = (t) => Math.max(1, Math.ceil(t.total / 50));
 const newHub = (prefix, i, extra) => ({ name: `${prefix}-${i}`, description: 'Created by the benchmark', closeDormantConversation: 30, ...extra });
 

@@ -81,6 +81,7 @@ function comparisonRows(goals) {
     ['GraphQL hub', 'peer', 'peer-hub', null, null],
     ['GraphQL hubs page of 50 + total', 'gateway', 'gql-hubs', ['limit', 'rest-page', goals.graphqlVsLimit, 'GraphQL hubs vs limit (REST page)'], ['peer', 'peer-hubs', goals.graphqlVsPeer, 'GraphQL hubs vs peer']],
     ['GraphQL hubs page of 50 + total', 'peer', 'peer-hubs', null, null],
+    ['GraphQL hubsByIds of 50', 'gateway', 'gql-by-ids', null, null],
     ['GraphQL createHub', 'gateway', 'gql-create', ['limit', 'rest-create', goals.createVsLimit, 'GraphQL createHub vs limit (REST create)'], null],
   ];
 }
@@ -151,6 +152,27 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     scaleRows,
   );
 
+  // Paging deep into one large tenant: a keyset page costs the same at any depth, an OFFSET page
+  // reads and drops every hub before it.
+  const depth = config.deepDepth.toLocaleString('en-US');
+  const deepRow = (kind) => s('gateway-deep', kind);
+  const deepRows = [
+    ['hubConnection page of 50, depth 0', 'gql-conn-first', null],
+    [`hubConnection page of 50, depth ${depth}`, 'gql-conn-deep', 'gql-conn-first'],
+    ['hubConnection page of 50, nameContains (4 hex digits)', 'gql-conn-name', null],
+    ['REST page of 50 + total (OFFSET), depth 0', 'rest-page-first', null],
+    [`REST page of 50 + total (OFFSET), depth ${depth}`, 'rest-page-deep', 'rest-page-first'],
+  ]
+    .filter(([, kind]) => deepRow(kind))
+    .map(([label, kind, against]) => {
+      const row = deepRow(kind);
+      const value = against === null ? null : p50Ratio(row, deepRow(against));
+      if (kind === 'gql-conn-deep') target(`hubConnection: p50 depth ${depth} / depth 0`, value, goals.keysetDepthP50Ratio, true);
+      const verdict = kind === 'gql-conn-deep' ? judged(value, goals.keysetDepthP50Ratio, true) : fmt.ratio(value);
+      return [label, fmt.rps(row.rps), fmt.ms(row.p50), fmt.ms(row.p99), fmt.mb(row.rssMb), against === null ? '' : verdict];
+    });
+  const deepTable = markdownTable(['gateway, one tenant', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'p50 vs depth 0'], deepRows);
+
   const gatewayRss = Math.max(...runs.filter((r) => r.serverId.startsWith('gateway')).map((r) => r.rssMb));
   if (Number.isFinite(gatewayRss)) target('gateway RSS max (MB)', gatewayRss, goals.gatewayRssMb, true);
   const targetTable = markdownTable(
@@ -172,6 +194,12 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     say(`Scale: the same reads of one tenant (${config.hubsPerTenant} hubs) among ${large.label} in ${tenants(large.tenants)} tenants vs ${small.label} in ${small.tenants}`);
     say();
     say(scaleTable);
+    say();
+  }
+  if (deepRows.length > 0) {
+    say(`Depth: pages of ${datasets.deep.label} (among no other tenants' hubs)`);
+    say();
+    say(deepTable);
     say();
   }
   say(targetTable);
@@ -197,11 +225,13 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     datasets: {
       small: { hubs: small.tenants * config.hubsPerTenant, tenants: small.tenants },
       large: large === null ? null : { hubs: large.tenants * config.hubsPerTenant, tenants: large.tenants, readTenants: large.readTenants },
+      deep: { hubs: config.deepHubs, tenants: 1, depth: config.deepDepth },
     },
     summary,
     checks: targets,
     table,
     scaleTable: scaleRows.length > 0 ? scaleTable : null,
+    deepTable: deepRows.length > 0 ? deepTable : null,
     targetTable,
     runs,
   };

@@ -23,7 +23,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { checkScenario } from './checks.mjs';
-import { createDatabase, seed, startDatabase, tenantsOf, withClient, withTokens } from './data.mjs';
+import { createDatabase, seed, seedDeepTenant, startDatabase, tenantsOf, withClient, withTokens } from './data.mjs';
 import { runLoad, startLoadGenerator } from './measure.mjs';
 import { failedRequests, fmt, report } from './report.mjs';
 import { benchServers, startServer, stopServer } from './servers.mjs';
@@ -66,6 +66,9 @@ const CONFIG = {
   /** Tenants that creates go to, with no hubs of their own: the read tenants keep their totals. */
   writeTenants: SMOKE ? 50 : 1000,
   scale: !flag('--no-scale'),
+  /** The connection scenarios: one tenant this large, paged at this depth (issue 11). */
+  deepHubs: SMOKE ? 20_000 : 200_000,
+  deepDepth: SMOKE ? 10_000 : 100_000,
   cpuProf: flag('--cpu-prof'),
   poolSize: 10,
 };
@@ -77,6 +80,7 @@ const GOALS = {
   graphqlVsPeer: 1.5,
   createVsLimit: 0.6,
   scaleP50Ratio: 1.2,
+  keysetDepthP50Ratio: 1.2,
   gatewayRssMb: 160,
 };
 
@@ -110,10 +114,13 @@ async function prepareData(adminUrl, suffix) {
   const largeReaders = large === null ? [] : await withTokens(await tenantsOf(large.url, range(Math.min(CONFIG.largeSample, largeTenants), 1, step)));
   if (large !== null) large.readTenants = largeReaders.length;
   const writers = await withTokens(range(CONFIG.writeTenants).map(() => ({ tenantId: randomUUID(), hubIds: [], total: 0 })));
+  const deep = { label: `1 tenant of ${CONFIG.deepHubs.toLocaleString('en-US')} hubs` };
+  deep.url = await createDatabase(adminUrl, `bench_deep_${suffix}`);
+  const [deepReader] = await withTokens([await seedDeepTenant(deep.url, CONFIG.deepHubs, CONFIG.deepDepth)]);
   for (const reader of [...readers, ...largeReaders]) {
     if (reader.total !== hubsPerTenant) fail(`seed check: tenant ${reader.tenantId} has ${reader.total} hubs`);
   }
-  return { small, large, readers, largeReaders, writers };
+  return { small, large, deep, readers, largeReaders, deepReader, writers };
 }
 
 function selectedServers(servers) {
@@ -177,10 +184,10 @@ async function main() {
   const { adminUrl, embedded, pidFile } = await startDatabase();
   const pgVersion = await withClient(adminUrl, async (client) => (await client.query('SHOW server_version')).rows[0].server_version);
   const suffix = randomBytes(3).toString('hex');
-  const { small, large, readers, largeReaders, writers } = await prepareData(adminUrl, suffix);
+  const { small, large, deep, readers, largeReaders, deepReader, writers } = await prepareData(adminUrl, suffix);
   // Seeded values of hub 1 of any tenant (see seed()), to compare with what each server answers.
   const data = { writers, hubRow: () => ({ name: 'Hub 1', closeDormantConversation: 1, statusId: 2000 }) };
-  const servers = selectedServers(benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, readers, largeReaders, writers }));
+  const servers = selectedServers(benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, deepUrl: deep.url, deepLabel: deep.label, readers, largeReaders, deepReader, writers }));
 
   const loader = startLoadGenerator();
   const runs = [];
@@ -195,7 +202,7 @@ async function main() {
     runs,
     config: CONFIG,
     goals: GOALS,
-    datasets: { small, large },
+    datasets: { small, large, deep },
     database: { loadAtStart, pgVersion, embedded },
     timing: { startedAt, loadSeconds: (Date.now() - loadStarted) / 1000 },
     out: OUT,

@@ -18,7 +18,7 @@ const graphqlReads = (tenants) => [scenario('gql-hub', 'GraphQL hub', tenants), 
  * Every server of a full run and what each is measured on: readers read the seeded tenants,
  * writers create hubs in tenants of their own (removed after each create scenario).
  */
-export function benchServers({ smallUrl, largeUrl, largeLabel, readers, largeReaders, writers }) {
+export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabel, readers, largeReaders, deepReader, writers }) {
   const gateway = {
     nodeArgs: [join(DIST, 'src', 'main.js')],
     env: { AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: '1000000000', LOG_LEVEL: 'warn', MIGRATIONS_RUN: 'true' },
@@ -30,7 +30,13 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, readers, largeRea
       label: 'gateway',
       databaseUrl: smallUrl,
       ...gateway,
-      scenarios: [...restReads(readers), scenario('rest-create', 'REST create', writers), ...graphqlReads(readers), scenario('gql-create', 'GraphQL createHub', writers)],
+      scenarios: [
+        ...restReads(readers),
+        scenario('rest-create', 'REST create', writers),
+        ...graphqlReads(readers),
+        scenario('gql-by-ids', 'GraphQL hubsByIds', readers),
+        scenario('gql-create', 'GraphQL createHub', writers),
+      ],
     },
     {
       id: 'limit',
@@ -52,6 +58,19 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, readers, largeRea
       scenarios: [scenario('peer-hub', 'GraphQL hub', readers), scenario('peer-hubs', 'GraphQL hubs', readers)],
     },
   ];
+  servers.push({
+    id: 'gateway-deep',
+    label: `gateway, ${deepLabel}`,
+    databaseUrl: deepUrl,
+    ...gateway,
+    scenarios: [
+      scenario('gql-conn-first', 'connection d=0', [deepReader]),
+      scenario('gql-conn-deep', 'connection deep', [deepReader]),
+      scenario('gql-conn-name', 'connection name', [deepReader]),
+      scenario('rest-page-first', 'REST page d=0', [deepReader]),
+      scenario('rest-page-deep', 'REST page deep', [deepReader]),
+    ],
+  });
   if (largeUrl !== undefined) {
     servers.push({
       id: 'gateway-large',

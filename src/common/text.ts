@@ -41,3 +41,15 @@ const INVISIBLE_ONLY = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Mn}\
 export function isInvisible(text: string): boolean {
   return INVISIBLE_ONLY.test(text);
 }
+
+/**
+ * Storable text: no U+0000, no unpaired surrogate. Written to read the same with the `u` flag (a
+ * pair is one code point outside the surrogate range) and without it (other validators: a pair is
+ * two code units, matched by the second branch), so the OpenAPI document can show it as it is.
+ */
+export const STORABLE_TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+const STORABLE_TEXT = new RegExp(STORABLE_TEXT_PATTERN, 'u');
+
+export function isStorableText(text: string): boolean {
+  return STORABLE_TEXT.test(text);
+}

@@ -9,6 +9,12 @@ import { translateDatabaseError } from './database-errors';
 export interface Statement {
   readonly name?: string;
   readonly text: string;
+  /**
+   * Planned for its values at every run instead of prepared once under its name (it is still
+   * counted under it): for a statement whose best plan depends on a value, as a LIKE pattern's
+   * does, which a generic plan cannot see.
+   */
+  readonly planEachTime?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -252,7 +258,7 @@ class Connection {
       void sendCancelRequest(sessionKey(this.client));
     });
     try {
-      const result = await this.client.query({ name: statement.name, text: statement.text, values: values as unknown[] });
+      const result = await this.client.query({ name: statement.planEachTime ? undefined : statement.name, text: statement.text, values: values as unknown[] });
       return result.rows as Row[];
     } catch (error) {
       const translated = translateDatabaseError(error, this.timeoutMs);

@@ -36,7 +36,7 @@ export type ProblemCode = 206 | 207 | 209 | 210 | 300 | 301 | 302 | 305;
  * What kind of rule a value breaks. A domain says which Hubster code and text each kind is for each
  * of its properties; transports classify their own errors into these kinds.
  */
-export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'blank' | 'unsupported';
+export type RuleKind = 'required' | 'type' | 'text' | 'range' | 'blank' | 'unsupported' | 'conflict';
 
 /** One thing wrong with the input: which property, Hubster's code, and what a caller should fix. */
 export interface Problem {

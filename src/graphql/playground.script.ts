@@ -6,14 +6,20 @@
 export const PLAYGROUND_SCRIPT = `(function () {
   'use strict';
   var config = JSON.parse(document.getElementById('playground-config').textContent);
+  // The example is anonymous: GraphiQL keeps the name of the operation it last saw and can send it
+  // with a query pasted in before it re-reads the editor, which the server refuses as unknown.
   var defaultQuery = [
     '# The Hubs gateway. Data needs a token: put {"Authorization": "Bearer <token>"} in Headers',
-    '# below (npm run token makes one). The schema itself loads without one.',
+    '# below (npm run token makes one; npm start fills in its dev token). The schema loads without one.',
+    '#',
+    '# A cursor page of active hubs by name. For the next page, pass pageInfo.endCursor as',
+    '# {"after": "..."} in Variables. The Docs pane lists every filter, order and limit.',
     '',
-    '{',
-    '  hubs(pageNumber: 0, pageSize: 10) {',
-    '    total',
-    '    results { hubId name status createdAt }',
+    'query ($after: String) {',
+    '  hubConnection(first: 10, after: $after, filter: { status: ACTIVE }, orderBy: { field: NAME, direction: ASC }) {',
+    '    totalCount',
+    '    pageInfo { hasNextPage endCursor }',
+    '    nodes { hubId name status version updatedAt }',
     '  }',
     '}',
     '',

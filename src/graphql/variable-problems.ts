@@ -12,6 +12,7 @@ const GENERAL_RULES: Readonly<Record<RuleKind, readonly [ProblemCode, string]>> 
   range: [207, 'is out of range.'],
   blank: [207, 'has no visible character.'],
   unsupported: [206, 'has an unsupported value.'],
+  conflict: [206, 'cannot be combined with the other arguments given.'],
 };
 
 const REQUIRED_FIELD = /Field "(\w+)" of required type "[^"]+" was not provided\.$/;

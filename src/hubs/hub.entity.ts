@@ -14,6 +14,12 @@ export const HUB_NAME_UNIQUE_INDEX = 'UQ_hubs_tenant_name_key';
 @Entity({ name: 'hubs' })
 @Index(HUB_NAME_UNIQUE_INDEX, ['tenantId', 'nameKey'], { unique: true })
 @Index('IDX_hubs_tenant_created_hub', ['tenantId', 'createdAt', 'hubId'])
+// The keyset orders of hubConnection: every page is a range scan of one tenant.
+@Index('IDX_hubs_tenant_updated_hub', ['tenantId', 'updatedAt', 'hubId'])
+@Index('IDX_hubs_tenant_name_key_hub', ['tenantId', 'nameKey', 'hubId'])
+// Trigrams of the name key for filter.nameContains: a GIN index with an operator class, which
+// TypeORM cannot describe; the migration owns it, and TypeORM leaves it alone.
+@Index('IDX_hubs_tenant_name_key_trgm', { synchronize: false })
 @Check('CHK_hubs_close_dormant_conversation', '"close_dormant_conversation" BETWEEN 0 AND 3650')
 @Check('CHK_hubs_status_id', '"status_id" IN (2000, 2002)')
 @Check('CHK_hubs_version', '"version" >= 1')

@@ -1,6 +1,6 @@
 import { InvalidInputError, type Problem } from '../errors/domain-error';
 import type { ArgumentPresentation, GraphQLModule } from '../graphql/module';
-import { HubResolver, toHubInput } from './hub.resolver';
+import { HubConnectionResolver, HubResolver, toHubInput } from './hub.resolver';
 import { checkHubChanges, checkNewHub, problemIfRuled } from './hub.rules';
 import type { HubService } from './hub.service';
 
@@ -12,6 +12,12 @@ const ARGUMENTS: Readonly<Record<string, ArgumentPresentation>> = {
   // GraphQL's status is an enum: its problems name the enum values, not Hubster's numbers.
   statusId: { path: 'input.status', label: 'status', detail: 'must be ACTIVE or PAUSED.' },
   hubIds: { path: 'hubIds', label: 'hubIds' },
+  first: { path: 'first', label: 'first' },
+  after: { path: 'after', label: 'after' },
+  last: { path: 'last', label: 'last' },
+  before: { path: 'before', label: 'before' },
+  nameContains: { path: 'filter.nameContains', label: 'nameContains' },
+  orderBy: { path: 'orderBy', label: 'orderBy' },
 };
 
 /** GraphQL names whose hub property is called differently. */
@@ -36,7 +42,10 @@ const judge = (check: (input: unknown) => unknown) => (value: unknown) => (isObj
 /** Hubs as the GraphQL kit serves them. */
 export function hubGraphQLModule(service: HubService): GraphQLModule {
   return {
-    resolvers: [{ type: HubResolver, instance: new HubResolver(service) }],
+    resolvers: [
+      { type: HubResolver, instance: new HubResolver(service) },
+      { type: HubConnectionResolver, instance: new HubConnectionResolver() },
+    ],
     arguments: ARGUMENTS,
     problemFor: (name, kind) => problemIfRuled(PROPERTY_OF[name] ?? name, kind),
     argumentJudges: { 'createHub.input': judge(checkNewHub), 'updateHub.input': judge(checkHubChanges) },

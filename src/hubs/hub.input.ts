@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { HUB_LIMITS } from './hub.rules';
-import { HubStatus } from './hub.type';
+import { HubOrderField, HubStatus, OrderDirection } from './hub.type';
 
 const NAME = `1-${HUB_LIMITS.nameMaxLength} characters once trimmed, unique in the tenant ignoring case; no control characters.`;
 const DESCRIPTION = `At most ${HUB_LIMITS.descriptionMaxLength} characters; may be empty; kept exactly as sent.`;
@@ -81,4 +81,48 @@ export class DeleteHubArgs {
 
   @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
   expectedVersion?: number | null;
+}
+
+@InputType('HubFilter', { description: 'Which hubs a connection holds; every field given must match, absent fields do not filter.' })
+export class HubFilterInput {
+  @Field(() => HubStatus, { nullable: true, description: 'Only hubs with this status.' })
+  status?: HubStatus | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `Only hubs whose name contains this text, ignoring case; 1-${HUB_LIMITS.nameContainsMaxLength} characters, matched literally (% _ and \\ are themselves).`,
+  })
+  nameContains?: string | null;
+}
+
+@InputType('HubOrder', { description: 'The order of a connection; ties are broken by hubId.' })
+export class HubOrderInput {
+  @Field(() => HubOrderField, { defaultValue: HubOrderField.CREATED_AT, description: 'What to sort by.' })
+  field!: HubOrderField;
+
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'Which way.' })
+  direction!: OrderDirection;
+}
+
+const SIZE = `1-${HUB_LIMITS.connectionSizeMax}.`;
+
+@ArgsType()
+export class HubConnectionArgs {
+  @Field(() => Int, { nullable: true, description: `Page forward: the first this many hubs after \`after\` (or from the start), ${SIZE} With neither first nor last: first ${HUB_LIMITS.connectionSizeDefault}.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor (endCursor of the page before): the page starts just after it. Not with last.' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: `Page backward: the last this many hubs before \`before\` (or up to the end), ${SIZE} Not with first.` })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor (startCursor of the page after): the page ends just before it. Not with first.' })
+  before?: string | null;
+
+  @Field(() => HubFilterInput, { nullable: true, description: 'Which hubs; absent: all of the tenant\'s.' })
+  filter?: HubFilterInput | null;
+
+  @Field(() => HubOrderInput, { nullable: true, description: 'The order; absent: CREATED_AT ASC, oldest first.' })
+  orderBy?: HubOrderInput | null;
 }

@@ -2,7 +2,8 @@ import { getMetadataArgsStorage } from 'typeorm';
 import type { Database, Row, Statement, TenantWork, Transaction } from '../db/database';
 import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
-import { hubNameKey, type HubChanges, type NewHubProperties, type PageRequest } from './hub.rules';
+import type { HubOrderField, Position } from './hub.cursor';
+import { hubNameKey, type ConnectionRequest, type HubChanges, type HubFilter, type NewHubProperties, type PageRequest } from './hub.rules';
 
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -10,6 +11,21 @@ const UNIQUE_VIOLATION = '23505';
 export interface HubPage {
   readonly hubs: readonly Hub[];
   readonly total: number;
+}
+
+/** A hub with its place in the order it was read in. */
+export interface PlacedHub {
+  readonly hub: Hub;
+  readonly position: Position;
+}
+
+/** Hubs of a connection page, in the order asked (also when read backward). */
+export interface HubSlice {
+  readonly hubs: readonly PlacedHub[];
+  /** More hubs follow past the page, in the direction it was read. */
+  readonly more: boolean;
+  /** A hub matches on the cursor's other side (the cursor's own hub included). */
+  readonly behind: boolean;
 }
 
 /**
@@ -68,6 +84,32 @@ export class HubRepository {
   }
 
   /**
+   * One page of a connection in one statement: `size + 1` rows from the cursor on (the extra row
+   * tells whether more follow), and whether any matching hub lies behind the cursor. Each is a
+   * range scan of one tenant's order index; a key beyond the cursor is compared as a row value,
+   * `(key, hub_id) > (cursor key, cursor id)`, so a cursor whose hub is gone still marks its place.
+   */
+  async findSlice(work: TenantWork, request: ConnectionRequest): Promise<HubSlice> {
+    const { statement, values } = this.sql.slice(request);
+    const rows = await this.database.query(work, statement, [work.tenantId, request.size + 1, ...values]);
+    const found = rows.filter((row) => row[this.sql.idColumn] !== null && row[this.sql.idColumn] !== undefined);
+    const more = found.length > request.size;
+    const page = found.slice(0, request.size).map((row) => ({
+      hub: this.sql.hydrate(row),
+      position: { key: row[CURSOR_KEY] as string, hubId: row[this.sql.idColumn] as string },
+    }));
+    if (request.backward) page.reverse();
+    return { hubs: page, more, behind: rows[0]?.behind === true };
+  }
+
+  /** How many of the tenant's hubs match the filter. */
+  async count(work: TenantWork, filter: HubFilter): Promise<number> {
+    const { statement, values } = this.sql.countMatching(filter);
+    const rows = await this.database.query(work, statement, [work.tenantId, ...values]);
+    return rows[0]?.total as number;
+  }
+
+  /**
    * Changes only the given properties and counts the version up, in one statement; null when the
    * hub does not exist or, with `versions`, when its version is none of them. The version is
    * compared by that same statement (under the row lock its UPDATE takes), so of two writes that
@@ -100,6 +142,25 @@ async function nameTakenAs(name: string | undefined, running: Promise<Row[]>): P
   }
 }
 
+/** The column of a slice's rows that holds each hub's order key, as text. */
+const CURSOR_KEY = 'cursor_key';
+
+/**
+ * A timestamp as text to the microsecond, in UTC, whatever the session's DateStyle and TimeZone
+ * (a pooler may hand us any session): the cursor's key, read back with `::timestamptz`.
+ */
+const timestampText = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** How each order reads: the column it sorts by, that column as cursor text, and its type for a cursor. */
+interface OrderKey {
+  readonly column: string;
+  readonly text: string;
+  readonly type: string;
+}
+
+/** LIKE's wildcards and its escape character, matched as themselves. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
 /** The hub statements, derived once from the entity's decorators. */
 class HubStatements {
   readonly findOne: string;
@@ -117,6 +178,8 @@ class HubStatements {
   /** The quoted database column of a property. */
   private readonly column: (property: keyof Hub) => string;
   private readonly updates = new Map<string, Statement>();
+  private readonly slices = new Map<string, Statement>();
+  private readonly orderKeys: Readonly<Record<HubOrderField, OrderKey>>;
 
   constructor() {
     const metadata = getMetadataArgsStorage();
@@ -152,6 +215,74 @@ class HubStatements {
       `INSERT INTO ${this.table} (${inserted.map(column).join(', ')}) ` +
       `VALUES (${inserted.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${this.returning}`;
     this.delete = `DELETE FROM ${this.table} WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`;
+    const timestampKey = (property: 'createdAt' | 'updatedAt') => ({ column: column(property), text: timestampText(column(property)), type: 'timestamptz' });
+    // Names order by their folded key: case-insensitive, and unique in the tenant, like the names.
+    this.orderKeys = { createdAt: timestampKey('createdAt'), updatedAt: timestampKey('updatedAt'), name: { column: column('nameKey'), text: column('nameKey'), type: 'text' } };
+  }
+
+  /** The filter's conditions, its parameters from `$first` on. */
+  private filtered(filter: HubFilter, first: number): { conditions: string[]; values: unknown[]; name: string } {
+    const conditions = [`${this.column('tenantId')} = $1`];
+    const values: unknown[] = [];
+    if (filter.statusId !== undefined) {
+      values.push(filter.statusId);
+      conditions.push(`${this.column('statusId')} = $${first + values.length - 1}`);
+    }
+    if (filter.nameContains !== undefined) {
+      // Against the folded key, so "case-insensitive" means what uniqueness means, in any locale.
+      values.push(`%${likeLiteral(hubNameKey(filter.nameContains))}%`);
+      conditions.push(`${this.column('nameKey')} LIKE $${first + values.length - 1} ESCAPE '\\'`);
+    }
+    return { conditions, values, name: `${filter.statusId === undefined ? '' : 's'}${filter.nameContains === undefined ? '' : 'n'}` };
+  }
+
+  countMatching(filter: HubFilter): { statement: Statement; values: unknown[] } {
+    const { conditions, values, name } = this.filtered(filter, 2);
+    const text = `SELECT count(*)::int AS total FROM ${this.table} WHERE ${conditions.join(' AND ')}`;
+    return { statement: { name: `hub_count_${name}`, text, planEachTime: filter.nameContains !== undefined }, values };
+  }
+
+  /**
+   * A connection page: one named statement per order, direction, cursor and filter shape, so each
+   * is planned for exactly its conditions (a generic plan of `$n IS NULL OR ...` could not use the
+   * order index's range). `$1` is the tenant, `$2` the row limit.
+   */
+  slice(request: ConnectionRequest): { statement: Statement; values: unknown[] } {
+    const { order, cursor, backward } = request;
+    const filter = this.filtered(request.filter, 3);
+    const values = [...filter.values];
+    const key = this.orderKeys[order.field];
+    // Read backward, the page is the order reversed from its end, turned round afterwards.
+    const ascending = (order.direction === 'asc') !== backward;
+    const id = this.column('hubId');
+    let ahead = 'true';
+    let behind = 'false';
+    if (cursor !== undefined) {
+      const at = 3 + values.length;
+      values.push(cursor.key, cursor.hubId);
+      const place = `(${key.column}, ${id}) %s ($${at}::${key.type}, $${at + 1}::uuid)`;
+      ahead = place.replace('%s', ascending ? '>' : '<');
+      // The nearest hub behind the cursor, read along the order index from the cursor backward:
+      // EXISTS alone lets the planner look for any such row by scanning the table.
+      const back = ascending ? 'DESC' : 'ASC';
+      behind =
+        `COALESCE((SELECT true FROM ${this.table} WHERE ${[...filter.conditions, place.replace('%s', ascending ? '<=' : '>=')].join(' AND ')} ` +
+        `ORDER BY ${key.column} ${back}, ${id} ${back} LIMIT 1), false)`;
+    }
+    const name = `hub_slice_${order.field[0]}${ascending ? 'a' : 'd'}${cursor === undefined ? '' : 'c'}_${filter.name}`;
+    let statement = this.slices.get(name);
+    if (statement === undefined) {
+      const direction = ascending ? 'ASC' : 'DESC';
+      const text =
+        `SELECT o.behind, h.* FROM (SELECT ${behind} AS behind) o LEFT JOIN LATERAL (` +
+        `SELECT ${this.returning}, ${key.text} AS ${CURSOR_KEY} FROM ${this.table} ` +
+        `WHERE ${[...filter.conditions, ahead].join(' AND ')} ` +
+        `ORDER BY ${key.column} ${direction}, ${id} ${direction} LIMIT $2) h ON true`;
+      // A rare substring is found through the trigram index, a common one along the order index:
+      // only a plan made for the pattern at hand can tell which.
+      this.slices.set(name, (statement = { name, text, planEachTime: request.filter.nameContains !== undefined }));
+    }
+    return { statement, values };
   }
 
   /** The version is one of the array parameter `$position`, or that parameter is null (no condition). */

@@ -1,16 +1,24 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context';
 import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
 import { HUB_LIMITS, type HubInput } from './hub.rules';
-import { CreateHubInput, DeleteHubArgs, HUB_ID, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
-import type { HubPageResult, HubReader, HubService, VersionCondition } from './hub.service';
-import { HubObject, HubPageObject, HubStatus } from './hub.type';
+import type { HubOrderField as OrderField, SortDirection } from './hub.cursor';
+import { CreateHubInput, DeleteHubArgs, HUB_ID, HubConnectionArgs, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
+import type { HubConnectionPage, HubPageResult, HubReader, HubService, VersionCondition } from './hub.service';
+import { HubConnectionObject, HubObject, HubOrderField, HubPageObject, HubStatus, OrderDirection } from './hub.type';
 
 const STATUS_IDS: Readonly<Record<string, HubStatusId>> = {
   [HubStatus.ACTIVE]: HubStatusId.Active,
   [HubStatus.PAUSED]: HubStatusId.Paused,
 };
+
+const ORDER_FIELDS: Readonly<Record<HubOrderField, OrderField>> = {
+  [HubOrderField.CREATED_AT]: 'createdAt',
+  [HubOrderField.UPDATED_AT]: 'updatedAt',
+  [HubOrderField.NAME]: 'name',
+};
+const DIRECTIONS: Readonly<Record<OrderDirection, SortDirection>> = { [OrderDirection.ASC]: 'asc', [OrderDirection.DESC]: 'desc' };
 
 /** A status no enum value names: the rules refuse it as unsupported, as GraphQL's enum does. */
 const NOT_A_STATUS = 0;
@@ -42,6 +50,28 @@ export class HubResolver {
     return this.readerOf(context).getMany(hubIds);
   }
 
+  @Query(() => HubConnectionObject, {
+    description:
+      "Cursor pages of your tenant's hubs (the Relay connection specification), filtered and ordered: a page never skips or repeats a hub, " +
+      'whatever is created or deleted meanwhile. Page forward with first/after, backward with last/before.',
+    complexity: listCost((args) => clamp(connectionSize(args.first ?? args.last), 1, HUB_LIMITS.connectionSizeMax)),
+  })
+  async hubConnection(@Args(() => HubConnectionArgs) { first, after, last, before, filter, orderBy }: HubConnectionArgs, @Ctx() context: GatewayContext): Promise<HubConnectionView> {
+    const page = await this.hubService.connection(
+      context.requireCaller(),
+      {
+        first,
+        after,
+        last,
+        before,
+        filter: filter && { statusId: filter.status === null || filter.status === undefined ? undefined : STATUS_IDS[filter.status], nameContains: filter.nameContains },
+        order: orderBy && { field: ORDER_FIELDS[orderBy.field], direction: DIRECTIONS[orderBy.direction] },
+      },
+      context.budget,
+    );
+    return { ...page, nodes: page.edges.map((edge) => edge.node) };
+  }
+
   @Mutation(() => HubObject, {
     description: 'Creates a hub in your tenant (REST: POST /api/v1/hubs). With an Idempotency-Key header, a retry within 24 h gets the first answer again.',
   })
@@ -69,6 +99,20 @@ export class HubResolver {
     return hub.statusId === HubStatusId.Paused ? HubStatus.PAUSED : HubStatus.ACTIVE;
   }
 }
+
+/** A connection page as GraphQL shows it: `nodes` beside `edges`. */
+type HubConnectionView = HubConnectionPage & { readonly nodes: readonly Hub[] };
+
+/** `totalCount` is a statement of its own: it runs only when a query selects it. */
+@Resolver(() => HubConnectionObject)
+export class HubConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() page: HubConnectionView): Promise<number> {
+    return page.totalCount();
+  }
+}
+
+const connectionSize = (size: unknown): number => (Number.isInteger(size) ? (size as number) : HUB_LIMITS.connectionSizeDefault);
 
 /** The key of the operation's HubReader in its context. */
 const HUB_READER = {};

@@ -1,6 +1,7 @@
 import { isGuid } from '../common/guid';
-import { caselessKey, hasControlCharacter, isInvisible } from '../common/text';
+import { caselessKey, hasControlCharacter, isInvisible, isStorableText } from '../common/text';
 import { InvalidInputError, type Problem, type ProblemCode, type RuleKind } from '../errors/domain-error';
+import { decodeCursor, type HubOrder, type HubOrderField, type Position, type SortDirection } from './hub.cursor';
 import { HubStatusId } from './hub.entity';
 
 export type { RuleKind } from '../errors/domain-error';
@@ -19,6 +20,10 @@ export const HUB_LIMITS = {
   pageNumberDefault: 0,
   /** Ids one batch lookup may ask for. */
   hubIdsMax: 100,
+  /** `first`/`last` of a connection page. */
+  connectionSizeMax: 100,
+  connectionSizeDefault: 50,
+  nameContainsMaxLength: 100,
 } as const;
 
 /** What a caller may send for a hub; anything may arrive, so nothing is trusted to be typed. */
@@ -44,11 +49,45 @@ export interface PageRequest {
   readonly pageSize: number;
 }
 
+/** What a caller may ask of a connection of hubs; nothing is trusted to be typed. */
+export interface ConnectionArgs {
+  readonly first?: unknown;
+  readonly after?: unknown;
+  readonly last?: unknown;
+  readonly before?: unknown;
+  readonly filter?: { readonly statusId?: unknown; readonly nameContains?: unknown } | null;
+  readonly order?: { readonly field?: unknown; readonly direction?: unknown } | null;
+}
+
+/** Which hubs a connection holds; absent parts do not filter. */
+export interface HubFilter {
+  readonly statusId?: HubStatusId;
+  /** Matched as a literal, case-insensitive substring of the name. */
+  readonly nameContains?: string;
+}
+
+/** One page of a connection, once every rule holds. */
+export interface ConnectionRequest {
+  readonly order: HubOrder;
+  readonly filter: HubFilter;
+  /** How many hubs the page holds at most. */
+  readonly size: number;
+  /** `last`/`before`: the page ends where the cursor is (or at the end of the order). */
+  readonly backward: boolean;
+  /** Absent: the page starts at the beginning (forward) or the end (backward) of the order. */
+  readonly cursor?: Position;
+}
+
 type RuleTable = Readonly<Record<string, Partial<Readonly<Record<RuleKind, readonly [ProblemCode, string]>>>>>;
 
 const TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without U+0000 or unpaired surrogates.'];
 /** A name is a label people read: no control character at all (tabs and line breaks included). */
 const NAME_TEXT: readonly [ProblemCode, string] = [302, 'must be Unicode text without control characters or unpaired surrogates.'];
+
+const SIZE_RANGE = `must be between 1 and ${HUB_LIMITS.connectionSizeMax}.`;
+const ONE_DIRECTION = "cannot be combined with the other direction's arguments: page forward with first and after, or backward with last and before.";
+const CURSOR = "must be a cursor this connection gave (an edge's cursor, startCursor or endCursor), unchanged.";
+const OTHER_ORDER = 'was made for another orderBy: start again without a cursor to page in this order.';
 
 /** The code and text of every problem, for both transports. */
 const RULES: RuleTable = {
@@ -77,6 +116,16 @@ const RULES: RuleTable = {
   pageSize: { type: [210, 'must be an integer.'], range: [207, `must be between 1 and ${HUB_LIMITS.pageSizeMax}.`] },
   hubId: { type: [305, 'must be a GUID.'] },
   hubIds: { type: [305, 'must hold only GUIDs.'], range: [207, `must hold between 1 and ${HUB_LIMITS.hubIdsMax} ids.`] },
+  first: { type: [210, 'must be an integer.'], range: [207, SIZE_RANGE], conflict: [206, ONE_DIRECTION] },
+  last: { type: [210, 'must be an integer.'], range: [207, SIZE_RANGE], conflict: [206, ONE_DIRECTION] },
+  after: { type: [302, CURSOR], unsupported: [206, OTHER_ORDER], conflict: [206, ONE_DIRECTION] },
+  before: { type: [302, CURSOR], unsupported: [206, OTHER_ORDER], conflict: [206, ONE_DIRECTION] },
+  nameContains: {
+    type: [302, 'must be a string.'],
+    text: TEXT,
+    range: [207, `must be between 1 and ${HUB_LIMITS.nameContainsMaxLength} characters long.`],
+  },
+  orderBy: { unsupported: [206, 'must order by CREATED_AT, UPDATED_AT or NAME, ASC or DESC.'] },
 };
 
 /** The problem a property has when it breaks a rule of the given kind. */
@@ -101,13 +150,7 @@ function codePointLength(value: string): number {
   return length;
 }
 
-/**
- * Storable text: no U+0000, no unpaired surrogate. Written to read the same with the `u` flag (a
- * pair is one code point outside the surrogate range) and without it (other validators: a pair is
- * two code units, matched by the second branch), so the OpenAPI document can show it as it is.
- */
-export const STORABLE_TEXT_PATTERN = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
-const STORABLE_TEXT = new RegExp(STORABLE_TEXT_PATTERN, 'u');
+export { STORABLE_TEXT_PATTERN } from '../common/text';
 
 /**
  * The first rule a value breaks, in the order a caller fixes them: the type, then the text
@@ -116,7 +159,7 @@ const STORABLE_TEXT = new RegExp(STORABLE_TEXT_PATTERN, 'u');
  */
 function brokenTextRule(value: unknown, min: number, max: number, options: { name: boolean }): RuleKind | undefined {
   if (typeof value !== 'string') return 'type';
-  if (!STORABLE_TEXT.test(value) || (options.name && hasControlCharacter(value))) return 'text';
+  if (!isStorableText(value) || (options.name && hasControlCharacter(value))) return 'text';
   const length = codePointLength(value);
   if (length < min || length > max) return 'range';
   // The empty name is already out of range.
@@ -226,6 +269,63 @@ export function checkHubIds(hubIds: unknown): string[] {
   if (hubIds.length < 1 || hubIds.length > HUB_LIMITS.hubIdsMax) throw new InvalidInputError([problem('hubIds', 'range')]);
   if (!hubIds.every(isGuid)) throw new InvalidInputError([problem('hubIds', 'type')]);
   return hubIds.map((hubId: string) => hubId.toLowerCase());
+}
+
+const ORDER_FIELDS: readonly HubOrderField[] = ['createdAt', 'updatedAt', 'name'];
+const DIRECTIONS: readonly SortDirection[] = ['asc', 'desc'];
+
+/**
+ * Checks a connection page (CONTRACT.md section 4): `first` with `after` pages forward, `last`
+ * with `before` backward, never both; neither is `first: 50`. Every problem is listed.
+ */
+export function checkConnectionRequest(args: ConnectionArgs): ConnectionRequest {
+  const given = (value: unknown) => value !== undefined && value !== null;
+  const problems: Problem[] = [];
+  const order = {
+    field: args.order?.field ?? 'createdAt',
+    direction: args.order?.direction ?? 'asc',
+  } as HubOrder;
+  const orderKnown = ORDER_FIELDS.includes(order.field) && DIRECTIONS.includes(order.direction);
+  if (!orderKnown) problems.push(problem('orderBy', 'unsupported'));
+
+  const backward = given(args.last) || given(args.before);
+  if (given(args.first) && given(args.last)) problems.push(problem('last', 'conflict'));
+  if (given(args.first) && given(args.before)) problems.push(problem('before', 'conflict'));
+  if (given(args.last) && given(args.after)) problems.push(problem('after', 'conflict'));
+
+  const sizeProperty = backward ? 'last' : 'first';
+  const size = (backward ? args.last : args.first) ?? HUB_LIMITS.connectionSizeDefault;
+  const brokenSize = brokenIntegerRule(size, 1, HUB_LIMITS.connectionSizeMax);
+  if (brokenSize !== undefined) problems.push(problem(sizeProperty, brokenSize));
+
+  const cursorProperty = backward ? 'before' : 'after';
+  const cursorArgument = backward ? args.before : args.after;
+  let cursor: Position | undefined;
+  // A cursor is read in its order: of an order that is none, it cannot be judged.
+  if (given(cursorArgument) && orderKnown) {
+    const decoded = decodeCursor(cursorArgument, order);
+    if (decoded === 'malformed') problems.push(problem(cursorProperty, 'type'));
+    else if (decoded === 'otherOrder') problems.push(problem(cursorProperty, 'unsupported'));
+    else cursor = decoded;
+  }
+
+  const filter: { statusId?: HubStatusId; nameContains?: string } = {};
+  const statusId = args.filter?.statusId;
+  if (given(statusId)) {
+    const broken = brokenStatusRule(statusId);
+    if (broken === undefined) filter.statusId = statusId as HubStatusId;
+    else problems.push(problem('statusId', broken));
+  }
+  const nameContains = args.filter?.nameContains;
+  if (given(nameContains)) {
+    const broken = brokenTextRule(nameContains, 1, HUB_LIMITS.nameContainsMaxLength, { name: false });
+    if (broken === undefined) filter.nameContains = nameContains as string;
+    else problems.push(problem('nameContains', broken));
+  }
+
+  // One problem per argument: the first that a caller has to fix.
+  throwIfAny(problems.filter((found, i) => problems.findIndex((other) => other.property === found.property) === i));
+  return { order, filter, size: size as number, backward, ...(cursor === undefined ? {} : { cursor }) };
 }
 
 /**

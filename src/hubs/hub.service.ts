@@ -7,6 +7,7 @@ import type { RequestBudget, TenantWork } from '../db/database';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import type { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
+import { encodeCursor } from './hub.cursor';
 import { Hub } from './hub.entity';
 import { HubNameTakenError, HubNotFoundError, HubVersionMismatchError } from './hub.errors';
 import type { HubPage, HubRepository } from './hub.repository';
@@ -17,6 +18,8 @@ import {
   HUB_LIMITS,
   checkNewHub,
   checkPageRequest,
+  checkConnectionRequest,
+  type ConnectionArgs,
   type HubInput,
   type NewHubProperties,
   type PageRequest,
@@ -37,6 +40,24 @@ export interface VersionCondition {
 export interface HubPageResult extends PageRequest {
   readonly total: number;
   readonly results: readonly Hub[];
+}
+
+export interface HubEdge {
+  readonly cursor: string;
+  readonly node: Hub;
+}
+
+/** A page of a connection, in the Relay shape that both a GraphQL and a future transport can show. */
+export interface HubConnectionPage {
+  readonly edges: readonly HubEdge[];
+  readonly pageInfo: {
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
+  /** How many hubs match the filter; counted when first asked, once. */
+  totalCount(): Promise<number>;
 }
 
 /**
@@ -149,6 +170,30 @@ export class HubService {
    */
   reader(caller: Caller, budget: RequestBudget): HubReader {
     return new HubReader(this.repository, caller, tenantWork(caller, budget));
+  }
+
+  /**
+   * A cursor page of the tenant's hubs (CONTRACT.md section 4, `hubConnection`): a keyset page
+   * from the cursor, in a total order (ties by hub id), with exact `pageInfo` both ways. The count
+   * is a statement of its own, run only for a caller that asks for it.
+   */
+  async connection(caller: Caller, args: ConnectionArgs, budget: RequestBudget): Promise<HubConnectionPage> {
+    requirePermission(caller, 'read');
+    const request = checkConnectionRequest(args);
+    const work = tenantWork(caller, budget);
+    const slice = await this.repository.findSlice(work, request);
+    const edges = slice.hubs.map(({ hub, position }) => ({ cursor: encodeCursor(request.order, position), node: hub }));
+    let total: Promise<number> | undefined;
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: request.backward ? slice.behind : slice.more,
+        hasPreviousPage: request.backward ? slice.more : slice.behind,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount: () => (total ??= this.repository.count(work, request.filter)),
+    };
   }
 
   /** One page of the tenant's hubs, oldest first, with the tenant's total. */

@@ -1,5 +1,6 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { HUB_LIMITS } from './hub.rules';
 
 /** GraphQL's name for Hubster's `statusId`. */
 export enum HubStatus {
@@ -65,4 +66,75 @@ export class HubPageObject {
 
   @Field(() => [HubObject], { description: 'The hubs of this page, oldest first (then by hubId); empty past the last page.' })
   results!: HubObject[];
+}
+
+/** GraphQL's names of the orders of `hubConnection`. */
+export enum HubOrderField {
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  NAME = 'NAME',
+}
+
+registerEnumType(HubOrderField, {
+  name: 'HubOrderField',
+  description: 'What `hubConnection` sorts by; ties are broken by hubId, so the order is total.',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the hub was created (the default; the order of REST pages).' },
+    UPDATED_AT: { description: 'When the hub last changed: a change moves it in this order.' },
+    NAME: { description: 'The name, ignoring case (as uniqueness compares names).' },
+  },
+});
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
+  description: 'Which way an order runs.',
+  valuesConfig: {
+    ASC: { description: 'Smallest first: oldest, or A to Z.' },
+    DESC: { description: 'Largest first: newest, or Z to A.' },
+  },
+});
+
+@ObjectType('HubEdge', { description: 'A hub of a connection page, with its place in the order.', simpleResolvers: true })
+export class HubEdgeObject {
+  @Field(() => String, { description: 'Where this hub stands in the order: pass it as `after` (or `before`) to page on from here. Opaque; valid for the same orderBy only.' })
+  cursor!: string;
+
+  @Field(() => HubObject, { description: 'The hub.' })
+  node!: HubObject;
+}
+
+@ObjectType('PageInfo', { description: 'Where a connection page stands in the whole order (the Relay connection specification).', simpleResolvers: true })
+export class PageInfoObject {
+  @Field(() => Boolean, { description: 'More hubs follow this page in the order: page on with `first` and `after: endCursor`.' })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: 'Hubs come before this page in the order: page back with `last` and `before: startCursor`.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The first edge's cursor; null when the page is empty." })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The last edge's cursor; null when the page is empty." })
+  endCursor!: string | null;
+}
+
+@ObjectType('HubConnection', { description: `A cursor page of the tenant's hubs: at most ${HUB_LIMITS.connectionSizeMax}, in the order asked.` })
+export class HubConnectionObject {
+  @Field(() => [HubEdgeObject], { description: 'The hubs of this page with their cursors, in order.' })
+  edges!: HubEdgeObject[];
+
+  @Field(() => [HubObject], { description: 'The same hubs as `edges`, without cursors.' })
+  nodes!: HubObject[];
+
+  @Field(() => PageInfoObject, { description: 'Whether hubs come before or after this page, and its first and last cursors.' })
+  pageInfo!: PageInfoObject;
+
+  /** Resolved by `HubConnectionResolver.totalCount`, only when selected. */
+  @Field(() => Int, { description: 'How many hubs match the filter in all pages. Counted only when selected.' })
+  totalCount!: number;
 }

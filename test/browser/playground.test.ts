@@ -38,7 +38,7 @@ describe('the GraphQL playground in a browser', () => {
   describe('on the embedded default (npm start with nothing configured)', () => {
     const folder = temporaryFolderPerSuite('hubs-playground');
 
-    test('when /graphql is opened, then GraphiQL comes with the printed dev token in its headers and runs { hubs { total } }', async () => {
+    test('when /graphql is opened, then GraphiQL comes with the printed dev token and an example connection page that runs as it is', async () => {
       const started = await startMain(folder.path, cleanEnv({ PORT: '0', HOST: '127.0.0.1' }));
       const watched = await browser.open();
       const { page } = watched;
@@ -48,8 +48,15 @@ describe('the GraphQL playground in a browser', () => {
 
         await page.goto(started.graphqlUrl);
         await playground.headersEditor(page).filter({ hasText: `"Authorization": "Bearer ${token}"` }).waitFor();
-        const result = await runHubsTotal(page);
-        expect(result).toMatch(/"total":\s*2/);
+        await playground.queryEditor(page).getByText('hubConnection').waitFor();
+        await playground.run(page);
+        const result = playground.result(page);
+        await result.getByText('"totalCount"').waitFor();
+        const shown = await result.innerText();
+        expect(shown).toMatch(/"totalCount":\s*2/);
+        // Active hubs by name: Sales before Support.
+        expect(shown.indexOf('"Sales"')).toBeGreaterThan(0);
+        expect(shown.indexOf('"Support"')).toBeGreaterThan(shown.indexOf('"Sales"'));
         await screenshot(page, 'playground.png');
         expectSelfContained(watched, new URL(started.graphqlUrl).origin);
       } finally {

@@ -25,6 +25,8 @@ type Query {
   hub(hubId: ID!): Hub
   hubs(pageNumber: Int! = 0, pageSize: Int! = 50): HubPage!
   hubsByIds(hubIds: [ID!]!): [Hub]!
+  hubConnection(first: Int, after: String, last: Int, before: String,
+                filter: HubFilter, orderBy: HubOrder): HubConnection!
 }
 type Mutation {
   createHub(input: CreateHubInput!): Hub!
@@ -32,6 +34,16 @@ type Mutation {
   deleteHub(hubId: ID!, expectedVersion: Int): Hub!
 }
 scalar DateTimeISO
+input HubFilter {
+  status: HubStatus
+  nameContains: String
+}
+enum HubOrderField { CREATED_AT UPDATED_AT NAME }
+enum OrderDirection { ASC DESC }
+input HubOrder { field: HubOrderField! = CREATED_AT, direction: OrderDirection! = ASC }
+type HubConnection { edges: [HubEdge!]!  nodes: [Hub!]!  pageInfo: PageInfo!  totalCount: Int! }
+type HubEdge { cursor: String!  node: Hub! }
+type PageInfo { hasNextPage: Boolean!  hasPreviousPage: Boolean!  startCursor: String  endCursor: String }
 `;
 
 /** Each definition printed without descriptions, keyed by name, so only the shape is compared. */
