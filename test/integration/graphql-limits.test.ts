@@ -76,6 +76,19 @@ describe('cost', () => {
     expectRefused(await graphql(limited, query, { variables: { size: 20 }, token }), /^The operation costs 21;/);
   });
 
+  test('when a connection page is asked, then first or last sets its cost, and neither counts as 50', async () => {
+    // 1 for the field, plus (nodes + name) per hub.
+    expect((await graphql(limited, '{ hubConnection(first: 9) { nodes { name } } }', { token })).status).toBe(200);
+    expectRefused(await graphql(limited, 'query P($n: Int) { hubConnection(last: $n) { nodes { name } } }', { variables: { n: 10 }, token }), /^The operation costs 21;/);
+    expectRefused(await graphql(limited, '{ hubConnection { nodes { name } } }', { token }), /^The operation costs 101;/);
+  });
+
+  test('when a connection page of 100 asks for every field, then it costs 3001, within the default limit', async () => {
+    const fields = `edges { cursor node { ${HUB_FIELDS} } } nodes { ${HUB_FIELDS} } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount`;
+    expectRefused(await graphql(limited, `{ hubConnection(first: 100) { ${fields} } }`, { token }), /The operation costs 3001;/);
+    expect((await graphql(standard, `{ hubConnection(first: 100) { ${fields} } }`, { token })).body.errors).toBeUndefined();
+  });
+
   test('when a too costly mutation is refused, then no hub is created', async () => {
     const create = (index: number) => `createHub(input: { name: "Costly ${index}", description: "" }) { ${HUB_FIELDS} }`;
     const result = await graphql(limited, aliased(3, create, 'mutation'), { token });

@@ -267,6 +267,15 @@ describe('hubConnection refusals', () => {
   });
 });
 
+describe('hubConnection and scopes', () => {
+  test('when the token has no hub scope, then it is FORBIDDEN and nothing is read', async () => {
+    await seed(elevenHubs());
+    const nobody = await tokenFor(suite.tenantId, ['profile']);
+    const { body } = await graphql(suite.gateway, CONNECTION, { token: nobody, variables: { first: 5 } });
+    expect([body.data ?? null, body.errors?.map((error) => error.extensions?.code)]).toEqual([null, ['FORBIDDEN']]);
+  });
+});
+
 describe('hubConnection and tenants', () => {
   test("when another tenant pages, then it sees none of this tenant's hubs, even from this tenant's cursor", async () => {
     await seed(elevenHubs());
