@@ -84,7 +84,7 @@ export function startLoadGenerator() {
 export async function runLoad(loader, running, scenario, namePrefix, pidFile, { connections, warmupSeconds, durationSeconds }) {
   const spec = {
     url: running.url,
-    connections,
+    connections: scenario.connections ?? connections,
     warmupSeconds,
     durationSeconds,
     kind: scenario.kind,

@@ -197,7 +197,8 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     say();
   }
   if (deepRows.length > 0) {
-    say(`Depth: pages of ${datasets.deep.label} (among no other tenants' hubs)`);
+    const deepConnections = runs.find((run) => run.serverId === 'gateway-deep')?.connections;
+    say(`Depth: pages of ${datasets.deep.label} (among no other tenants' hubs), ${deepConnections} connections`);
     say();
     say(deepTable);
     say();

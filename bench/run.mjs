@@ -152,7 +152,7 @@ async function measureServer(server, round, { loader, pidFile, suffix, data, run
         fail(`check failed: ${error.message}\n${running.output().slice(-3000)}`);
       }
       const result = await runLoad(loader, running, scenario, `${server.id}-${scenario.kind}-r${round + 1}-${suffix}`, pidFile, CONFIG);
-      runs.push({ round: round + 1, serverId: server.id, server: server.label, kind: scenario.kind, scenario: scenario.label, ...result });
+      runs.push({ round: round + 1, serverId: server.id, server: server.label, kind: scenario.kind, scenario: scenario.label, connections: scenario.connections ?? CONFIG.connections, ...result });
       sayResult(scenario, result);
       if (scenario.kind.endsWith('create')) {
         // Back to the seeded state: the next server and round see the same table.
