@@ -41,7 +41,7 @@ const layers = [
   },
   {
     // The domain's core: it must not know which transport calls it.
-    files: domainFiles('cursor', 'entity', 'errors', 'repository', 'rules', 'service'),
+    files: domainFiles('changes', 'cursor', 'entity', 'errors', 'repository', 'rules', 'service'),
     rule: restrict(
       [HTTP_PACKAGES, 'The domain does not know Fastify.'],
       [GRAPHQL_PACKAGES, 'The domain does not know GraphQL or Apollo.'],

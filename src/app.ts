@@ -189,6 +189,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const hubs = hubModule(database, { requestTimeoutMs: config.requestTimeoutMs });
   const answerUnreadableUrl = registerErrorHandling(app, { unreadableUrls: hubs.unreadableUrls });
   purgeExpiredKeysRegularly(app, hubs.idempotency);
+  const changes = hubs.changeListener({
+    url: config.databaseDirectUrl ?? url,
+    log: app.log,
+    onReconnect: () => metrics.countListenerReconnect(),
+  });
+  // Listening before the first request is served, so a subscription sees every later change; a
+  // database that is not there yet is waited for in the background (the listener retries).
+  await Promise.race([changes.start(), delay(CONNECT_TIMEOUT_MS)]);
+  app.addHook('onClose', () => changes.stop());
   const verifier = createTokenVerifier(config.auth);
   const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
 
@@ -196,9 +205,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerMetricsRoute(app, metrics);
   await registerHttpBasics(app, config);
   await registerOpenApi(app, [hubs.openApi]);
-  await hubs.registerRoutes(app, { verifier, rateLimit });
+  await hubs.registerRoutes(app, { verifier, rateLimit: rateLimit.hook });
   await registerApiDocs(app);
-  const stopGraphQL = await registerGraphQL(app, { config, modules: [hubs.graphql], verifier, rateLimit, playgroundToken: options.playgroundToken });
+  const stopGraphQL = await registerGraphQL(app, {
+    config,
+    modules: [hubs.graphql],
+    verifier,
+    rateLimit: rateLimit.hook,
+    consume: rateLimit.consume,
+    metrics,
+    playgroundToken: options.playgroundToken,
+  });
   await app.ready();
 
   let stopped: Promise<void> | undefined;

@@ -10,6 +10,8 @@ export type Permission = 'read' | 'write';
 export interface Caller {
   readonly tenantId: string;
   readonly permissions: ReadonlySet<Permission>;
+  /** When the token stops being valid (ms since the epoch); absent for a token without `exp`. */
+  readonly expiresAt?: number;
 }
 
 /** No usable credentials: missing, malformed, expired or badly signed token, or no valid tenant. */

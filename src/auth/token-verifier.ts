@@ -72,9 +72,14 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
     if (!isGuid(tenantId)) {
       throw new UnauthenticatedError(`The token's '${auth.tenantClaim}' claim must be a tenant GUID.`);
     }
+    const expiresAt = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
     return {
-      caller: { tenantId: tenantId.toLowerCase(), permissions: permissionsOf(payload.scope, auth) },
-      expiresAt: payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000,
+      caller: {
+        tenantId: tenantId.toLowerCase(),
+        permissions: permissionsOf(payload.scope, auth),
+        ...(payload.exp === undefined ? {} : { expiresAt }),
+      },
+      expiresAt,
     };
   }
 }

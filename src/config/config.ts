@@ -9,6 +9,11 @@ export interface Config {
   readonly host: string;
   /** Unset means "run on the embedded PostgreSQL under `.data/`". */
   readonly databaseUrl: string | undefined;
+  /**
+   * A direct session with PostgreSQL when `databaseUrl` goes through a transaction-pooling proxy:
+   * for listening to changes (LISTEN needs a session of its own). Unset: `databaseUrl`.
+   */
+  readonly databaseDirectUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly migrationsRun: boolean;
   readonly auth: AuthConfig;
@@ -61,6 +66,7 @@ export const CONFIG_VARIABLES = [
   'PORT',
   'HOST',
   'DATABASE_URL',
+  'DATABASE_DIRECT_URL',
   'DATABASE_POOL_SIZE',
   'MIGRATIONS_RUN',
   'AUTH_JWT_SECRET',
@@ -173,6 +179,7 @@ export function loadConfig(env: Env): Config {
     port: integer('PORT', 8080, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
     databaseUrl,
+    databaseDirectUrl: url('DATABASE_DIRECT_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
     auth: {

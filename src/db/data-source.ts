@@ -5,6 +5,7 @@ import { CreateIdempotencyKeys1764374400000 } from '../../migrations/17643744000
 import { FoldedNameKeys1764460800000 } from '../../migrations/1764460800000-FoldedNameKeys';
 import { HubVersions1764547200000 } from '../../migrations/1764547200000-HubVersions';
 import { ConnectionIndexes1764633600000 } from '../../migrations/1764633600000-ConnectionIndexes';
+import { HubChangeAnnouncements1764720000000 } from '../../migrations/1764720000000-HubChangeAnnouncements';
 // The one place below the app that names the domains' entities: the schema is theirs, and the
 // migrator, the tests and the TypeORM CLI need all of it. (The lint rule allows this file only.)
 import { Hub } from '../hubs/hub.entity';
@@ -12,7 +13,7 @@ import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 
 /** Every entity and migration, listed rather than globbed so `ts-jest`, `tsc` output and the CLI agree. */
 export const ENTITIES = [Hub, IdempotencyKey];
-export const MIGRATIONS = [CreateHubs1764288000000, CreateIdempotencyKeys1764374400000, FoldedNameKeys1764460800000, HubVersions1764547200000, ConnectionIndexes1764633600000];
+export const MIGRATIONS = [CreateHubs1764288000000, CreateIdempotencyKeys1764374400000, FoldedNameKeys1764460800000, HubVersions1764547200000, ConnectionIndexes1764633600000, HubChangeAnnouncements1764720000000];
 
 /** The names of every migration this build knows, as the migrations table records them. */
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((migration) => migration.name);

@@ -3,7 +3,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ContainerType, NonEmptyArray } from 'type-graphql';
+import { GraphQLError } from 'graphql';
+import websocket, { type WebsocketHandler } from '@fastify/websocket';
+import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { ContainerType, NonEmptyArray, PubSub } from 'type-graphql';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config/config';
 import { isRetryable } from '../errors/domain-error';
@@ -24,6 +27,7 @@ import { registerPlayground } from './playground';
 import { linkRequest, operationReport } from './operation-report';
 import type { GraphQLModule } from './module';
 import { buildGatewaySchema } from './schema';
+import { socketBudget, subscriptionServerOptions, type SubscriptionMetrics } from './subscriptions';
 import { transportStatus } from './transport-status';
 import { variableProblems } from './variable-problems';
 
@@ -33,6 +37,9 @@ export interface GraphQLDependencies {
   readonly modules: readonly GraphQLModule[];
   readonly verifier: TokenVerifier;
   readonly rateLimit: AccessHook;
+  /** Counts a subscribe against the tenant's rate limit (a WebSocket message is no HTTP request). */
+  readonly consume: (tenantId: string) => Promise<void>;
+  readonly metrics: SubscriptionMetrics;
   /** Pre-filled in the playground's headers editor; only the embedded default has one. */
   readonly playgroundToken?: string;
 }
@@ -58,6 +65,23 @@ function graphqlErrorHandler(presentations: ArgumentPresentations): (error: Fast
   };
 }
 
+/**
+ * Subscriptions run over WebSocket only (graphql-ws): over HTTP, Apollo would start one and have
+ * nowhere to send its events.
+ */
+const subscriptionsOverSockets: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol, as graphql-ws speaks it).', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
 /** Logs each unexpected error once, with the request id, before `formatError` masks it. */
 const errorLogging: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
@@ -72,6 +96,25 @@ const errorLogging: ApolloServerPlugin<GatewayContext> = {
 };
 
 const MAX_TOKENS = 5000;
+
+/** CONTRACT.md section 4a. */
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
+const GOING_AWAY = 1001;
+const MAX_SOCKET_MESSAGE_BYTES = 128 * 1024;
+
+/** Every domain's topics as the one pubSub type-graphql takes: a subscribe goes to the domain that owns its topic. */
+function topicsOf(modules: readonly GraphQLModule[]): PubSub {
+  const topics = new Map(modules.flatMap((module) => Object.entries(module.topics ?? {})));
+  return {
+    // Domains announce their changes themselves (hubs: from PostgreSQL); nothing publishes through here.
+    publish: () => undefined,
+    subscribe(routingKey, topicId) {
+      const topic = topics.get(routingKey);
+      if (topic === undefined) throw new Error(`No module serves the topic ${routingKey}`);
+      return topic(topicId);
+    },
+  };
+}
 
 /**
  * GraphQL resolves an operation's root query fields in parallel: at most this many of them hold a
@@ -101,10 +144,13 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   };
   const presentations: ArgumentPresentations = Object.assign({}, ...deps.modules.map((module) => module.arguments));
 
+  const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules));
+  const formatError = graphqlErrorFormatter(presentations);
+  const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: jitGateway(await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>)),
+    gateway: jitGateway(schema),
     introspection: deps.config.graphql.introspection,
-    formatError: graphqlErrorFormatter(presentations),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // The gateway owns signal handling and its shutdown order.
     stopOnTerminationSignals: false,
@@ -126,7 +172,8 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       errorLogging,
       variableProblems(deps.modules, presentations),
       transportStatus,
-      operationLimits({ maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES }),
+      subscriptionsOverSockets,
+      operationLimits(limits),
       // Last: it reads the errors as the plugins above leave them.
       operationReport,
     ],
@@ -135,8 +182,41 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
 
   const introspectionOpen = deps.config.graphql.introspection;
   const servePlayground = registerPlayground(app, { endpoint: '/graphql', token: deps.playgroundToken });
-  app.route({
-    method: ['GET', 'POST'],
+  // GraphQL over WebSocket on the GET route of the same path (a route with a wsHandler may only
+  // be GET): graphql-ws does on the socket what Apollo's plugins do over HTTP, from the same code.
+  await app.register(websocket, {
+    // A message is a document and its variables, bounded like a POST body's document; connection_init
+    // is read before the token is known.
+    options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES },
+    // Going away (1001), as the contract says, rather than the library's bare close.
+    preClose: (done) => {
+      for (const client of app.websocketServer.clients) client.close(GOING_AWAY, 'The gateway is shutting down.');
+      app.websocketServer.close(() => done());
+    },
+  });
+  const sockets = makeHandler(
+    subscriptionServerOptions({
+      schema,
+      verifier: deps.verifier,
+      consume: (caller) => deps.consume(caller.tenantId),
+      limits,
+      maxTokens: MAX_TOKENS,
+      maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS_PER_SOCKET,
+      // A refusal raised before execution carries the domain error as its original (no path to unwrap by).
+      formatError: (error) => formatError(error.toJSON(), error.path === undefined ? (error.originalError ?? error) : error),
+      contextFor: (caller, request) =>
+        new GatewayContext(caller, request.id, request.log, container, socketBudget(deps.config.requestTimeoutMs, MAX_CONNECTIONS_PER_OPERATION)),
+      metrics: deps.metrics,
+      log: app.log,
+    }),
+  );
+  const wsHandler: WebsocketHandler = function (this: FastifyInstance, socket, request) {
+    deps.metrics.socketOpened();
+    socket.once('close', () => deps.metrics.socketClosed());
+    return sockets.call(this, socket, request);
+  };
+
+  const route = {
     url: '/graphql',
     // A browser opening the endpoint gets the playground, before any token is asked for.
     onRequest: servePlayground,
@@ -146,7 +226,8 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     preValidation: accessHooks({
       verifier: deps.verifier,
       rateLimit: deps.rateLimit,
-      allowAnonymous: (request) => introspectionOpen && isIntrospectionOnly(queryOf(request)),
+      // A WebSocket sends its token in connection_init, which graphql-ws checks (4403 when refused).
+      allowAnonymous: (request) => request.ws || (introspectionOpen && isIntrospectionOnly(queryOf(request))),
     }),
     handler: withDeadline(
       fastifyApolloHandler(apollo, {
@@ -164,7 +245,9 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
           ),
       }),
     ),
-  });
+  };
+  app.route({ ...route, method: 'GET', wsHandler });
+  app.route({ ...route, method: 'POST' });
 
   return () => apollo.stop();
 }

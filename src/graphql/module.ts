@@ -37,4 +37,9 @@ export interface GraphQLModule {
    * type system saw first.
    */
   readonly argumentJudges?: Readonly<Record<string, (value: unknown) => readonly Problem[]>>;
+  /**
+   * The streams of the domain's subscriptions, by topic (type-graphql's `topics`): each gets the
+   * subscription's `topicId` and answers its events.
+   */
+  readonly topics?: Readonly<Record<string, (topicId: unknown) => AsyncIterable<unknown>>>;
 }

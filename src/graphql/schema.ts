@@ -1,5 +1,5 @@
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { GatewayContext } from './context';
 
 /**
@@ -9,17 +9,27 @@ import type { GatewayContext } from './context';
  * container (through the context), so two apps in one process never share a service.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
-export async function buildGatewaySchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
+export async function buildGatewaySchema(resolvers: NonEmptyArray<Function>, pubSub: PubSub = NO_TOPICS): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
+    pubSub,
     validate: false,
     container: ({ context }) => (context as GatewayContext).container,
   });
   // type-graphql names the root types but cannot describe them; a playground's docs pane opens on them.
   describe(schema.getQueryType(), 'What you can read. Every field needs a token; those of another tenant are never seen.');
   describe(schema.getMutationType(), 'What you can change. The fields of one operation run one after the other, in the order sent.');
+  describe(schema.getSubscriptionType(), 'What you can follow live, over GraphQL over WebSocket at /graphql (the token goes in connection_init).');
   return schema;
 }
+
+/** For a schema that is only printed or inspected: type-graphql wants a pubSub once a subscription exists. */
+const NO_TOPICS: PubSub = {
+  publish: () => undefined,
+  subscribe: (routingKey) => {
+    throw new Error(`This schema serves no topics (asked for ${routingKey})`);
+  },
+};
 
 function describe(type: GraphQLObjectType | null | undefined, description: string): void {
   if (type !== null && type !== undefined && !type.description) type.description = description;

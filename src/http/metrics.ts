@@ -41,6 +41,10 @@ export class GatewayMetrics {
   private readonly rateLimitRejections: Counter<'key'>;
   private readonly databaseStatements: Counter<'statement'>;
   private readonly operationNames = new Set<string>();
+  private readonly openSockets: Gauge;
+  private readonly activeSubscriptions: Gauge;
+  private readonly eventsDelivered: Counter;
+  private readonly listenerReconnects: Counter;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -67,6 +71,14 @@ export class GatewayMetrics {
       name: 'db_statements_total',
       help: "Statements sent to the database, by the statement's name (the gateway's own, a bounded set; unnamed for the rest).",
       labelNames: ['statement'],
+      registers,
+    });
+    this.openSockets = new Gauge({ name: 'graphql_ws_open_sockets', help: 'WebSocket connections open at /graphql (GraphQL over WebSocket).', registers });
+    this.activeSubscriptions = new Gauge({ name: 'graphql_ws_active_subscriptions', help: 'Subscriptions running on this instance, over all sockets.', registers });
+    this.eventsDelivered = new Counter({ name: 'graphql_ws_events_delivered_total', help: 'Subscription events sent to clients (one per subscription that receives a change).', registers });
+    this.listenerReconnects = new Counter({
+      name: 'db_change_listener_reconnects_total',
+      help: 'Times the session that listens for hub changes was lost and listens again (changes meanwhile were not heard).',
       registers,
     });
     // Present at 0 from the start, so rate() over them works before the first rejection.
@@ -113,6 +125,30 @@ export class GatewayMetrics {
 
   countRateLimitRejection(key: RateLimitKey): void {
     this.rateLimitRejections.inc({ key });
+  }
+
+  socketOpened(): void {
+    this.openSockets.inc();
+  }
+
+  socketClosed(): void {
+    this.openSockets.dec();
+  }
+
+  subscriptionStarted(): void {
+    this.activeSubscriptions.inc();
+  }
+
+  subscriptionEnded(): void {
+    this.activeSubscriptions.dec();
+  }
+
+  eventDelivered(): void {
+    this.eventsDelivered.inc();
+  }
+
+  countListenerReconnect(): void {
+    this.listenerReconnects.inc();
   }
 
   private operationLabel(operation: string | null): string {

@@ -7,3 +7,11 @@ declare module '@fastify/rate-limit/store/RedisStore' {
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void;
   }
 }
+
+/** The in-memory store that ships inside @fastify/rate-limit (store/LocalStore.js). */
+declare module '@fastify/rate-limit/store/LocalStore' {
+  export default class LocalStore {
+    constructor(continueExceeding: boolean | undefined, exponentialBackoff: boolean | undefined, cache?: number);
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void;
+  }
+}

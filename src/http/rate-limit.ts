@@ -2,6 +2,8 @@ import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor }
 // The plugin's own Redis store (one atomic Lua script per request): the package has no exports
 // map, so the file is reachable; its types are in rate-limit-redis-store.d.ts.
 import RedisStore from '@fastify/rate-limit/store/RedisStore';
+// Its in-memory store, the plugin's default, taken the same way so that one instance serves all.
+import LocalStore from '@fastify/rate-limit/store/LocalStore';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
 import type { Config } from '../config/config';
@@ -11,6 +13,20 @@ import type { RateLimitKey } from './metrics';
 
 /** Every counter of the gateway in Redis is under this prefix, then `tenant:<id>` or `ip:<address>`. */
 export const RATE_LIMIT_KEY_PREFIX = 'hubs-gateway:rate:';
+
+/** The one budget of requests, for HTTP requests (the hook) and for what arrives otherwise. */
+export interface RateLimit {
+  /** Counts an HTTP request against its tenant's (or, without a caller, its IP's) budget. */
+  readonly hook: AccessHook;
+  /**
+   * Counts one unit of work that is no HTTP request (a subscribe on a WebSocket) against the
+   * tenant's budget; throws RateLimitedError when it is spent.
+   */
+  consume(tenantId: string): Promise<void>;
+}
+
+/** Keys the in-memory store keeps (the plugin's default). */
+const LOCAL_KEYS = 5000;
 
 /**
  * RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS per tenant, or per client IP when there is no
@@ -23,7 +39,7 @@ export async function createRateLimit(
   config: Config,
   /** Told of each request refused with 429 (metrics). */
   onRejected: (key: RateLimitKey) => void,
-): Promise<AccessHook> {
+): Promise<RateLimit> {
   const redis =
     config.redisUrl === undefined
       ? undefined
@@ -38,43 +54,62 @@ export async function createRateLimit(
     redis?.disconnect();
   });
 
+  // One store for every limit of the plugin and for `consume`: the plugin names the Redis key of a
+  // limit after its route, while this limit is one for all routes (its `keyGenerator` says whose),
+  // and without a route the plugin would write `undefined` there.
+  const store: CountingStore = redis === undefined ? new LocalStore(false, false, LOCAL_KEYS) : new RedisStore(false, false, redis, RATE_LIMIT_KEY_PREFIX);
   await app.register(rateLimit, {
     global: false,
-    // The plugin names the Redis key of a limit after its route; this limit is one for all routes
-    // (its `keyGenerator` says whose), and without a route the plugin would write `undefined` there.
-    store: redis === undefined ? undefined : oneKeyspace(redis),
+    store: oneStore(store),
     skipOnError: true,
     enableDraftSpec: true,
   });
 
-  return app.rateLimit({
-    max: config.rateLimit.max,
-    timeWindow: config.rateLimit.windowMs,
+  const { max, windowMs } = config.rateLimit;
+  const hook = app.rateLimit({
+    max,
+    timeWindow: windowMs,
     keyGenerator: (request) => (request.caller === null ? `ip:${request.ip}` : `tenant:${request.caller.tenantId}`),
     errorResponseBuilder: (request, context) => {
       onRejected(request.caller === null ? 'ip' : 'tenant');
       return new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000)));
     },
   }) as AccessHook;
+
+  const consume = (tenantId: string) =>
+    new Promise<void>((resolve, reject) => {
+      store.incr(
+        `tenant:${tenantId}`,
+        (error, result) => {
+          // As the plugin's skipOnError: an unreachable store limits nothing.
+          if (error !== null || result === undefined || result.current <= max) return resolve();
+          onRejected('tenant');
+          reject(new RateLimitedError(max, Math.max(1, Math.ceil(result.ttl / 1000))));
+        },
+        windowMs,
+        max,
+      );
+    });
+  return { hook, consume };
 }
 
-/** The plugin's Redis store under one fixed prefix, whatever limit asks for a child store. */
-function oneKeyspace(redis: Redis): FastifyRateLimitStoreCtor {
-  return class implements FastifyRateLimitStore {
-    private readonly store: RedisStore;
+type CountingStore = Pick<RedisStore, 'incr'>;
 
-    constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
-      this.store = new RedisStore(options.continueExceeding, options.exponentialBackoff, redis, RATE_LIMIT_KEY_PREFIX);
-    }
-
+/** The one store, whatever limit the plugin makes it for (a constructor may answer an object of its own). */
+function oneStore(store: CountingStore): FastifyRateLimitStoreCtor {
+  class SharedStore implements FastifyRateLimitStore {
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow?: number, max?: number): void {
-      this.store.incr(key, callback, timeWindow as number, max as number);
+      store.incr(key, callback, timeWindow as number, max as number);
     }
 
     child(): FastifyRateLimitStore {
       return this;
     }
-  };
+  }
+  const shared = new SharedStore();
+  return function Shared() {
+    return shared;
+  } as unknown as FastifyRateLimitStoreCtor;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { InvalidInputError, type Problem } from '../errors/domain-error';
 import type { ArgumentPresentation, GraphQLModule } from '../graphql/module';
-import { HubConnectionResolver, HubResolver, toHubInput } from './hub.resolver';
+import { HUB_CHANGES_TOPIC, HubConnectionResolver, HubResolver, toHubInput } from './hub.resolver';
+import type { HubChangeTopic } from './hub.changes';
 import { checkHubChanges, checkNewHub, problemIfRuled } from './hub.rules';
 import type { HubService } from './hub.service';
 
@@ -49,5 +50,6 @@ export function hubGraphQLModule(service: HubService): GraphQLModule {
     arguments: ARGUMENTS,
     problemFor: (name, kind) => problemIfRuled(PROPERTY_OF[name] ?? name, kind),
     argumentJudges: { 'createHub.input': judge(checkNewHub), 'updateHub.input': judge(checkHubChanges) },
+    topics: { [HUB_CHANGES_TOPIC]: (topicId) => service.watch(topicId as HubChangeTopic) },
   };
 }

@@ -2,6 +2,7 @@ import { getMetadataArgsStorage } from 'typeorm';
 import type { Database, Row, Statement, TenantWork, Transaction } from '../db/database';
 import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
+import type { HubChange, HubChangeKind } from './hub.changes';
 import type { HubOrderField, Position } from './hub.cursor';
 import { hubNameKey, type ConnectionRequest, type HubChanges, type HubFilter, type NewHubProperties, type PageRequest } from './hub.rules';
 
@@ -40,6 +41,11 @@ export class HubRepository {
   private readonly sql = new HubStatements();
 
   constructor(private readonly database: Database) {}
+
+  /** A reader of the change announcements these statements make. */
+  announcements(): HubAnnouncements {
+    return new HubAnnouncements((row) => this.sql.hydrate(row));
+  }
 
   /** Inside the caller's transaction when one is given. */
   async insert(work: TenantWork, hubId: string, properties: NewHubProperties, transaction?: Transaction): Promise<Hub> {
@@ -142,6 +148,53 @@ async function nameTakenAs(name: string | undefined, running: Promise<Row[]>): P
   }
 }
 
+/** The channel of hubs_announce (migration HubChangeAnnouncements). */
+export const HUB_CHANGES_CHANNEL = 'hub_changes';
+
+/** Parts of a long announcement not yet complete are dropped after this long. */
+const PART_TIMEOUT_MS = 30_000;
+const PART = /^part:([0-9a-f-]{36}):(\d+):(\d+):/;
+
+/**
+ * Reads the announcements of hubs_announce: a change as one JSON message, or, when that would
+ * not fit a notification, as numbered parts that arrive one after the other and are put together
+ * here. Each hub is read as the repository reads rows (the entity's columns).
+ */
+export class HubAnnouncements {
+  private readonly parts = new Map<string, { pieces: string[]; received: number; at: number }>();
+
+  constructor(private readonly hydrate: (row: Row) => Hub) {}
+
+  /** The change a notification completes, if it completes one. */
+  read(payload: string): HubChange | undefined {
+    const part = PART.exec(payload);
+    if (part === null) return this.change(payload);
+    const [header, id, index, count] = part as unknown as [string, string, string, string];
+    this.forgetStale();
+    let entry = this.parts.get(id);
+    if (entry === undefined) this.parts.set(id, (entry = { pieces: new Array<string>(Number(count)), received: 0, at: Date.now() }));
+    if (entry.pieces[Number(index) - 1] === undefined) entry.received++;
+    entry.pieces[Number(index) - 1] = payload.slice(header.length);
+    if (entry.received < entry.pieces.length) return undefined;
+    this.parts.delete(id);
+    return this.change(entry.pieces.join(''));
+  }
+
+  private change(message: string): HubChange {
+    const { kind, tenantId, hub } = JSON.parse(message) as { kind: HubChangeKind; tenantId: string; hub: Row };
+    const read = this.hydrate(hub);
+    // JSON has the timestamps as text.
+    read.createdAt = new Date(read.createdAt as unknown as string);
+    read.updatedAt = new Date(read.updatedAt as unknown as string);
+    return { kind, tenantId, hub: read };
+  }
+
+  private forgetStale(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.parts) if (now - entry.at > PART_TIMEOUT_MS) this.parts.delete(id);
+  }
+}
+
 /** The column of a slice's rows that holds each hub's order key, as text. */
 const CURSOR_KEY = 'cursor_key';
 
@@ -211,10 +264,11 @@ class HubStatements {
       `SELECT ${this.returning} FROM ${this.table} WHERE ${tenant} ` +
       `ORDER BY ${column('createdAt')}, ${column('hubId')} LIMIT $2 OFFSET $3) h ON true`;
     const inserted = ['tenantId', 'hubId', 'name', 'nameKey', 'description', 'closeDormantConversation', 'statusId'] as const;
-    this.insert =
-      `INSERT INTO ${this.table} (${inserted.map(column).join(', ')}) ` +
-      `VALUES (${inserted.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${this.returning}`;
-    this.delete = `DELETE FROM ${this.table} WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`;
+    this.insert = this.announcing(
+      'CREATED',
+      `INSERT INTO ${this.table} (${inserted.map(column).join(', ')}) ` + `VALUES (${inserted.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${this.returning}`,
+    );
+    this.delete = this.announcing('DELETED', `DELETE FROM ${this.table} WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`);
     const timestampKey = (property: 'createdAt' | 'updatedAt') => ({ column: column(property), text: timestampText(column(property)), type: 'timestamptz' });
     // Names order by their folded key: case-insensitive, and unique in the tenant, like the names.
     this.orderKeys = { createdAt: timestampKey('createdAt'), updatedAt: timestampKey('updatedAt'), name: { column: column('nameKey'), text: column('nameKey'), type: 'text' } };
@@ -285,6 +339,14 @@ class HubStatements {
     return { statement, values };
   }
 
+  /**
+   * A write that announces the row it wrote, in its own statement and so in its own transaction
+   * (migration HubChangeAnnouncements): delivered to listeners on commit, never on rollback.
+   */
+  private announcing(kind: HubChangeKind, write: string): string {
+    return `WITH changed AS (${write}) SELECT changed.*, hubs_announce('${kind}', changed.${this.column('tenantId')}, row_to_json(changed)) AS announced FROM changed`;
+  }
+
   /** The version is one of the array parameter `$position`, or that parameter is null (no condition). */
   private versionIn(position: number): string {
     return `($${position}::int[] IS NULL OR ${this.column('version')} = ANY($${position}::int[]))`;
@@ -302,9 +364,11 @@ class HubStatements {
     if (statement === undefined) {
       const set = properties.map((property, i) => `${this.column(property)} = $${i + 4}`);
       const version = this.column('version');
-      const text =
+      const text = this.announcing(
+        'UPDATED',
         `UPDATE ${this.table} SET ${[...set, `${this.column('updatedAt')} = now()`, `${version} = ${version} + 1`].join(', ')} ` +
-        `WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`;
+          `WHERE ${this.key} AND ${this.versionIn(3)} RETURNING ${this.returning}`,
+      );
       this.updates.set(name, (statement = { name, text }));
     }
     return { statement, values: properties.map((property) => stored[property]) };

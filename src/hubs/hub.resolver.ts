@@ -1,12 +1,13 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GatewayContext } from '../graphql/context';
 import { listCost } from '../graphql/operation-limits';
 import { HubStatusId, type Hub } from './hub.entity';
 import { HUB_LIMITS, type HubInput } from './hub.rules';
 import type { HubOrderField as OrderField, SortDirection } from './hub.cursor';
 import { CreateHubInput, DeleteHubArgs, HUB_ID, HubConnectionArgs, HubsArgs, UpdateHubArgs, type UpdateHubInput } from './hub.input';
+import type { HubChange, HubChangeTopic } from './hub.changes';
 import type { HubConnectionPage, HubPageResult, HubReader, HubService, VersionCondition } from './hub.service';
-import { HubConnectionObject, HubObject, HubOrderField, HubPageObject, HubStatus, OrderDirection } from './hub.type';
+import { HubChangeObject, HubConnectionObject, HubObject, HubOrderField, HubPageObject, HubStatus, OrderDirection } from './hub.type';
 
 const STATUS_IDS: Readonly<Record<string, HubStatusId>> = {
   [HubStatus.ACTIVE]: HubStatusId.Active,
@@ -22,6 +23,9 @@ const DIRECTIONS: Readonly<Record<OrderDirection, SortDirection>> = { [OrderDire
 
 /** A status no enum value names: the rules refuse it as unsupported, as GraphQL's enum does. */
 const NOT_A_STATUS = 0;
+
+/** The topic of hubChanged, served by hub.graphql.ts from HubService.watch. */
+export const HUB_CHANGES_TOPIC = 'HUB_CHANGES';
 
 /** GraphQL's view of `HubService`: arguments in, service call, entity out. */
 @Resolver(() => HubObject)
@@ -89,6 +93,19 @@ export class HubResolver {
     return this.hubService.delete(context.requireCaller(), hubId, context.budget, versionCondition(expectedVersion));
   }
 
+  @Subscription(() => HubChangeObject, {
+    description:
+      "Every committed change of your tenant's hubs from now on, or of one hub with hubId, on any instance: each once, in commit order for a hub; a write that failed announces nothing. Over WebSocket at /graphql.",
+    topics: HUB_CHANGES_TOPIC,
+    topicId: ({ args, context }) => ({ caller: (context as GatewayContext).requireCaller(), hubId: args.hubId }) satisfies HubChangeTopic,
+  })
+  hubChanged(
+    @Root() change: HubChange,
+    @Arg('hubId', () => ID, { nullable: true, description: "Only this hub's changes (a GUID). Absent: every hub of your tenant." }) _hubId?: string,
+  ): HubChangeView {
+    return { kind: change.kind, hubId: change.hub.hubId, hub: change.hub };
+  }
+
   /** One reader per operation, so every `hub` and `hubsByIds` field of it shares one batch. */
   private readerOf(context: GatewayContext): HubReader {
     return context.once(HUB_READER, () => this.hubService.reader(context.requireCaller(), context.budget));
@@ -99,6 +116,8 @@ export class HubResolver {
     return hub.statusId === HubStatusId.Paused ? HubStatus.PAUSED : HubStatus.ACTIVE;
   }
 }
+
+type HubChangeView = { readonly kind: HubChange['kind']; readonly hubId: string; readonly hub: Hub };
 
 /** A connection page as GraphQL shows it: `nodes` beside `edges`. */
 type HubConnectionView = HubConnectionPage & { readonly nodes: readonly Hub[] };

@@ -7,6 +7,7 @@ import type { RequestBudget, TenantWork } from '../db/database';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import type { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
+import { HubChangeFeed, type HubChange, type HubChangeTopic } from './hub.changes';
 import { encodeCursor } from './hub.cursor';
 import { Hub } from './hub.entity';
 import { HubNameTakenError, HubNotFoundError, HubVersionMismatchError } from './hub.errors';
@@ -69,7 +70,17 @@ export class HubService {
   constructor(
     private readonly repository: HubRepository,
     private readonly idempotency: IdempotencyRepository,
+    /** Where the committed changes this instance hears are handed out (hub.module.ts feeds it). */
+    readonly changes: HubChangeFeed = new HubChangeFeed(),
   ) {}
+
+  /**
+   * The committed changes of the caller's tenant from now on, or of one of its hubs (CONTRACT.md
+   * section 4a); needs the read scope.
+   */
+  watch(topic: HubChangeTopic): AsyncIterableIterator<HubChange> {
+    return this.changes.subscribe(topic);
+  }
 
   /**
    * Creates a hub. With an `idempotencyKey`, a retry of the same create within 24 hours gets the

@@ -138,3 +138,31 @@ export class HubConnectionObject {
   @Field(() => Int, { description: 'How many hubs match the filter in all pages. Counted only when selected.' })
   totalCount!: number;
 }
+
+export enum HubChangeKindValue {
+  CREATED = 'CREATED',
+  UPDATED = 'UPDATED',
+  DELETED = 'DELETED',
+}
+
+registerEnumType(HubChangeKindValue, {
+  name: 'HubChangeKind',
+  description: 'What happened to a hub.',
+  valuesConfig: {
+    CREATED: { description: 'The hub was created (REST POST, createHub).' },
+    UPDATED: { description: 'The hub was changed (REST PUT, updateHub); a PUT that changes nothing announces nothing.' },
+    DELETED: { description: 'The hub was deleted (REST DELETE, deleteHub).' },
+  },
+});
+
+@ObjectType('HubChange', { description: 'A committed change of a hub, announced once to every matching subscription.', simpleResolvers: true })
+export class HubChangeObject {
+  @Field(() => HubChangeKindValue, { description: 'Created, updated or deleted.' })
+  kind!: HubChangeKindValue;
+
+  @Field(() => ID, { description: 'The hub that changed.' })
+  hubId!: string;
+
+  @Field(() => HubObject, { description: 'The hub after the change; as it was, for DELETED.' })
+  hub!: HubObject;
+}

@@ -41,7 +41,7 @@ async function withDatabaseBefore(migration: string, name: string, body: (instan
 describe('the migrations', () => {
   test('when applied to an empty database, then the entities and the schema agree (no pending change)', async () => {
     expect(await migrationsApplied(dataSource)).toBe(false);
-    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000', 'FoldedNameKeys1764460800000', 'HubVersions1764547200000', 'ConnectionIndexes1764633600000']);
+    expect(ALL_MIGRATIONS).toEqual(['CreateHubs1764288000000', 'CreateIdempotencyKeys1764374400000', 'FoldedNameKeys1764460800000', 'HubVersions1764547200000', 'ConnectionIndexes1764633600000', 'HubChangeAnnouncements1764720000000']);
     expect(await runMigrations(dataSource)).toEqual(ALL_MIGRATIONS);
     expect(await migrationsApplied(dataSource)).toBe(true);
     // TypeORM's own `migration:generate --check`: the SQL it would need to match the entities.

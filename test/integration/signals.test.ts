@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { databaseUrl, newTenant, TEST_SECRET, tokenFor } from '../support/gateway';
 import { childrenOf, cleanEnv, isRunning, startMain, startNpm, stopMain, type StartedGateway } from '../support/processes';
 import { sleep } from '../support/raw-http';
+import { socketClient, subscribed, watch } from '../support/subscriptions';
 import { temporaryFolderPerSuite } from '../support/folders';
 
 /**
@@ -91,6 +92,20 @@ describe('SIGTERM to npm start alone, sent twice, while 8 clients create hubs', 
     expect(log.unanswered.filter((name) => storedNames.has(name))).toEqual([]);
   }, 60_000);
 });
+
+test('when SIGTERM comes with subscriptions open, then every socket closes with 1001 (going away) and the gateway exits 0', async () => {
+  const started = await startMain(process.cwd(), gatewayEnv());
+  const exited = exitOf(started);
+  const base = started.graphqlUrl.replace(/\/graphql$/, '');
+  const token = await tokenFor(newTenant());
+  const sockets = [socketClient(base, { Authorization: `Bearer ${token}` }), socketClient(base, { Authorization: `Bearer ${token}` })];
+  const watching = sockets.map((client) => watch(client, 'subscription { hubChanged { kind } }'));
+  await subscribed(base, 2);
+  started.child.kill('SIGTERM');
+  expect((await Promise.all(sockets.map((client) => client.closed))).map((closed) => closed.code)).toEqual([1001, 1001]);
+  expect(await exited).toBe(0);
+  await Promise.all(watching.map((watched) => watched.ended));
+}, 30_000);
 
 test('when the terminal closes (SIGHUP), then the gateway stops cleanly and exits 0', async () => {
   const started = await startMain(process.cwd(), gatewayEnv());

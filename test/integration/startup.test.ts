@@ -75,7 +75,7 @@ describe('npm run token', () => {
     expect(result.code).toBe(0);
     const verifier = createTokenVerifier(loadConfig({ AUTH_JWT_SECRET: TEST_SECRET }).auth);
     const caller = await verifier.verify(`Bearer ${result.stdout.trim()}`);
-    expect(caller).toEqual({ tenantId: tenant, permissions: new Set(['read']) });
+    expect(caller).toEqual({ tenantId: tenant, permissions: new Set(['read']), expiresAt: expect.any(Number) });
     const payload = JSON.parse(Buffer.from(result.stdout.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
     expect(payload.exp - payload.iat).toBe(120);
   });

@@ -44,6 +44,11 @@ input HubOrder { field: HubOrderField! = CREATED_AT, direction: OrderDirection! 
 type HubConnection { edges: [HubEdge!]!  nodes: [Hub!]!  pageInfo: PageInfo!  totalCount: Int! }
 type HubEdge { cursor: String!  node: Hub! }
 type PageInfo { hasNextPage: Boolean!  hasPreviousPage: Boolean!  startCursor: String  endCursor: String }
+type Subscription {
+  hubChanged(hubId: ID): HubChange!
+}
+enum HubChangeKind { CREATED UPDATED DELETED }
+type HubChange { kind: HubChangeKind!  hubId: ID!  hub: Hub! }
 `;
 
 /** Each definition printed without descriptions, keyed by name, so only the shape is compared. */
