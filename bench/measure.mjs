@@ -71,6 +71,18 @@ function cpuUsage(before, after) {
   return { server, loader, postgres, machine, other };
 }
 
+/** The CPU a process uses from now on, as per cent of one core, when the answer is called. */
+export function processCpuPercent(pid) {
+  const at = process.hrtime.bigint();
+  const ticks = processTicks(pid)?.ticks ?? null;
+  return () => {
+    const now = processTicks(pid)?.ticks ?? null;
+    if (ticks === null || now === null) return null;
+    const seconds = Number(process.hrtime.bigint() - at) / 1e9;
+    return Math.round((100 * (now - ticks)) / TICKS_PER_SECOND / seconds);
+  };
+}
+
 /** bench/load.mjs, started once on core 1 and kept for every run (no Node start-up per scenario). */
 export function startLoadGenerator() {
   const [command, argv] = onCore(1, [process.execPath, join(BENCH, 'load.mjs')]);

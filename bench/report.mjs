@@ -106,7 +106,7 @@ function machineInfo({ loadAtStart, pgVersion, embedded, runs }) {
  * Prints the tables and writes `out`. `datasets` describes the small and (with scale runs) the
  * large dataset; `timing` has the start of the whole run and the seconds spent under load.
  */
-export async function report({ runs, config, goals, datasets, database, timing, out }) {
+export async function report({ runs, live, config, goals, datasets, database, timing, out }) {
   const { small, large } = datasets;
   const summary = summarise(runs);
   const s = (server, kind) => summary[`${server}/${kind}`];
@@ -173,6 +173,29 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     });
   const deepTable = markdownTable(['gateway, one tenant', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'p50 vs depth 0'], deepRows);
 
+  // Creates with and without announcements (pg_notify in the writing statement).
+  const quietRows = [
+    ['REST create', 'rest-create'],
+    ['GraphQL createHub', 'gql-create'],
+  ]
+    .filter(([, kind]) => s('gateway', kind) && s('gateway-quiet', kind))
+    .map(([label, kind]) => {
+      const [announcing, quiet] = [s('gateway', kind), s('gateway-quiet', kind)];
+      return [label, fmt.rps(quiet.rps), fmt.rps(announcing.rps), fmt.ratio(ratio(announcing, quiet)), fmt.ms(quiet.p50), fmt.ms(announcing.p50)];
+    });
+  const quietTable = markdownTable(['create', 'req/s without announcements', 'req/s with', 'with / without', 'p50 ms without', 'p50 ms with'], quietRows);
+  if (live !== null && live !== undefined) {
+    target('live: p99 ms from acknowledgement to delivery', live.p99, goals.liveP99Ms, true);
+    target('live: RSS KB per open socket', live.kbPerSocket, goals.liveKbPerSocket, true);
+  }
+  const liveTable =
+    live === null || live === undefined
+      ? null
+      : markdownTable(
+          ['subscriptions', 'sockets', 'writes', 'delivered / expected', 'p50 ms', 'p99 ms', 'max ms', 'RSS MB before / with sockets', 'KB per socket', 'CPU % server'],
+          [[live.subscribers, live.sockets, `${live.writes} at ${config.live.writesPerSecond}/s`, `${live.delivered} / ${live.expected}`, fmt.ms(live.p50), fmt.ms(live.p99), fmt.ms(live.max), `${fmt.mb(live.rssBeforeMb)} / ${fmt.mb(live.rssWithSocketsMb)}`, live.kbPerSocket.toFixed(1), live.serverCpuPercent ?? '-']],
+        );
+
   const gatewayRss = Math.max(...runs.filter((r) => r.serverId.startsWith('gateway')).map((r) => r.rssMb));
   if (Number.isFinite(gatewayRss)) target('gateway RSS max (MB)', gatewayRss, goals.gatewayRssMb, true);
   const targetTable = markdownTable(
@@ -201,6 +224,18 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     say(`Depth: pages of ${datasets.deep.label} (among no other tenants' hubs), ${deepConnections} connections`);
     say();
     say(deepTable);
+    say();
+  }
+  if (quietRows.length > 0) {
+    say('Announcements: creates with pg_notify in their statement, and on a database where hubs_announce does nothing');
+    say();
+    say(quietTable);
+    say();
+  }
+  if (liveTable !== null) {
+    say('Live changes: one tenant\'s subscribers on one gateway, a writer changing one hub (delay from each write\'s HTTP answer to each delivery)');
+    say();
+    say(liveTable);
     say();
   }
   say(targetTable);
@@ -233,6 +268,9 @@ export async function report({ runs, config, goals, datasets, database, timing, 
     table,
     scaleTable: scaleRows.length > 0 ? scaleTable : null,
     deepTable: deepRows.length > 0 ? deepTable : null,
+    quietTable: quietRows.length > 0 ? quietTable : null,
+    live: live ?? null,
+    liveTable,
     targetTable,
     runs,
   };

@@ -7,7 +7,8 @@
 //   npm run bench -- --smoke      # a few seconds per server: proves the harness works, no speed claims
 //
 // Options: --rounds N  --duration S (whole seconds)  --warmup S  --connections N  --no-scale
-//          --only gateway,limit,peer,gateway-large (a subset of the servers)
+//          --only gateway,limit,peer,gateway-quiet,gateway-deep,gateway-large,live (a subset of the
+//          servers; live: the subscriptions stage)
 //          --cpu-prof (each server writes bench/profiles/<server>-round<N>.cpuprofile; summarise one
 //          with `node bench/profile-top.mjs FILE`)
 //          --out FILE (default bench/results.json; the smoke writes bench/results-smoke.json)
@@ -24,6 +25,7 @@ import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { checkScenario } from './checks.mjs';
 import { createDatabase, seed, seedDeepTenant, startDatabase, tenantsOf, withClient, withTokens } from './data.mjs';
+import { measureLive } from './live.mjs';
 import { runLoad, startLoadGenerator } from './measure.mjs';
 import { failedRequests, fmt, report } from './report.mjs';
 import { benchServers, startServer, stopServer } from './servers.mjs';
@@ -67,6 +69,8 @@ const CONFIG = {
   writeTenants: SMOKE ? 50 : 1000,
   scale: !flag('--no-scale'),
   /** The connection scenarios: one tenant this large, paged at this depth (issue 11). */
+  /** Live changes (issue 12): sockets x subscriptions of one tenant, and a writer of one hub. */
+  live: SMOKE ? { sockets: 10, perSocket: 10, writesPerSecond: 50, seconds: 2 } : { sockets: 100, perSocket: 10, writesPerSecond: 50, seconds: 10 },
   deepHubs: SMOKE ? 20_000 : 200_000,
   deepDepth: SMOKE ? 10_000 : 100_000,
   cpuProf: flag('--cpu-prof'),
@@ -81,6 +85,8 @@ const GOALS = {
   createVsLimit: 0.6,
   scaleP50Ratio: 1.2,
   keysetDepthP50Ratio: 1.2,
+  liveP99Ms: 100,
+  liveKbPerSocket: 50,
   gatewayRssMb: 160,
 };
 
@@ -114,18 +120,25 @@ async function prepareData(adminUrl, suffix) {
   const largeReaders = large === null ? [] : await withTokens(await tenantsOf(large.url, range(Math.min(CONFIG.largeSample, largeTenants), 1, step)));
   if (large !== null) large.readTenants = largeReaders.length;
   const writers = await withTokens(range(CONFIG.writeTenants).map(() => ({ tenantId: randomUUID(), hubIds: [], total: 0 })));
+  // Creates without announcements, for the cost of pg_notify: the same schema, with hubs_announce
+  // doing nothing.
+  const quietUrl = await createDatabase(adminUrl, `bench_quiet_${suffix}`);
+  await withClient(quietUrl, (client) =>
+    client.query(`CREATE OR REPLACE FUNCTION hubs_announce(kind text, tenant uuid, hub json) RETURNS void LANGUAGE sql AS 'SELECT NULL::void'`),
+  );
   const deep = { label: `1 tenant of ${CONFIG.deepHubs.toLocaleString('en-US')} hubs` };
   deep.url = await createDatabase(adminUrl, `bench_deep_${suffix}`);
   const [deepReader] = await withTokens([await seedDeepTenant(deep.url, CONFIG.deepHubs, CONFIG.deepDepth)]);
   for (const reader of [...readers, ...largeReaders]) {
     if (reader.total !== hubsPerTenant) fail(`seed check: tenant ${reader.tenantId} has ${reader.total} hubs`);
   }
-  return { small, large, deep, readers, largeReaders, deepReader, writers };
+  return { small, large, deep, quietUrl, readers, largeReaders, deepReader, writers };
 }
 
 function selectedServers(servers) {
   if (ONLY === null) return servers;
-  const unknown = [...ONLY].filter((id) => !servers.some((server) => server.id === id));
+  // `live` names the live-changes stage, which runs a gateway of its own.
+  const unknown = [...ONLY].filter((id) => id !== 'live' && !servers.some((server) => server.id === id));
   if (unknown.length > 0) fail(`--only: unknown server(s) ${unknown.join(', ')}; known: ${servers.map((server) => server.id).join(', ')}`);
   return servers.filter((server) => ONLY.has(server.id));
 }
@@ -184,10 +197,10 @@ async function main() {
   const { adminUrl, embedded, pidFile } = await startDatabase();
   const pgVersion = await withClient(adminUrl, async (client) => (await client.query('SHOW server_version')).rows[0].server_version);
   const suffix = randomBytes(3).toString('hex');
-  const { small, large, deep, readers, largeReaders, deepReader, writers } = await prepareData(adminUrl, suffix);
+  const { small, large, deep, quietUrl, readers, largeReaders, deepReader, writers } = await prepareData(adminUrl, suffix);
   // Seeded values of hub 1 of any tenant (see seed()), to compare with what each server answers.
   const data = { writers, hubRow: () => ({ name: 'Hub 1', closeDormantConversation: 1, statusId: 2000 }) };
-  const servers = selectedServers(benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, deepUrl: deep.url, deepLabel: deep.label, readers, largeReaders, deepReader, writers }));
+  const servers = selectedServers(benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, deepUrl: deep.url, deepLabel: deep.label, quietUrl, readers, largeReaders, deepReader, writers }));
 
   const loader = startLoadGenerator();
   const runs = [];
@@ -198,8 +211,17 @@ async function main() {
     for (const server of order) await measureServer(server, round, { loader, pidFile, suffix, data, runs });
   }
 
+  // Live changes last, on the gateway of the small dataset, one tenant's subscribers.
+  let live = null;
+  if (ONLY === null || ONLY.has('live')) {
+    say(`Live changes (${elapsed()}) ...`);
+    const gateway = benchServers({ smallUrl: small.url, readers, writers }).find((server) => server.id === 'gateway');
+    live = await measureLive(gateway, readers[0], { ...CONFIG.live, poolSize: CONFIG.poolSize, cpuProf: CONFIG.cpuProf });
+  }
+
   await report({
     runs,
+    live,
     config: CONFIG,
     goals: GOALS,
     datasets: { small, large, deep },

@@ -20,7 +20,7 @@ const DEEP = { connections: 8 };
  * Every server of a full run and what each is measured on: readers read the seeded tenants,
  * writers create hubs in tenants of their own (removed after each create scenario).
  */
-export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabel, readers, largeReaders, deepReader, writers }) {
+export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabel, quietUrl, readers, largeReaders, deepReader, writers }) {
   const gateway = {
     nodeArgs: [join(DIST, 'src', 'main.js')],
     env: { AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: '1000000000', LOG_LEVEL: 'warn', MIGRATIONS_RUN: 'true' },
@@ -60,6 +60,17 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabe
       scenarios: [scenario('peer-hub', 'GraphQL hub', readers), scenario('peer-hubs', 'GraphQL hubs', readers)],
     },
   ];
+  if (quietUrl !== undefined) {
+    servers.push({
+      id: 'gateway-quiet',
+      label: 'gateway, no announcements',
+      databaseUrl: quietUrl,
+      ...gateway,
+      // The creates of the first gateway, on a database whose hubs_announce does nothing.
+      scenarios: [scenario('rest-create', 'REST create', writers), scenario('gql-create', 'GraphQL createHub', writers)],
+    });
+  }
+  if (deepUrl === undefined) return servers;
   servers.push({
     id: 'gateway-deep',
     label: `gateway, ${deepLabel}`,

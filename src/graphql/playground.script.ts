@@ -25,7 +25,12 @@ export const PLAYGROUND_SCRIPT = `(function () {
     '',
   ].join('\\n');
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: config.endpoint }),
+    // Subscriptions over GraphQL over WebSocket at the same path; GraphiQL sends the headers of
+    // its editor (the token) as the connection_init payload.
+    fetcher: GraphiQL.createFetcher({
+      url: config.endpoint,
+      subscriptionUrl: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + config.endpoint,
+    }),
     defaultQuery: defaultQuery,
     defaultEditorToolsVisibility: 'headers',
     // Tokens typed into the headers editor stay out of localStorage.

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expectSelfContained, launchBrowser, playground, screenshot, type Browser } from '../support/browser';
-import { graphql, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
+import { subscribed } from '../support/subscriptions';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
 import { temporaryFolderPerSuite } from '../support/folders';
 
@@ -73,7 +74,7 @@ describe('the GraphQL playground in a browser', () => {
     });
     afterAll(() => gateway?.close());
 
-    test('when a token is pasted into the headers editor, then { hubs { total } } shows the tenant\'s total', async () => {
+    test("when a token is pasted into the headers editor, then { hubs { total } } shows the tenant's total and a subscription sees a hub created", async () => {
       const token = await tokenFor(newTenant());
       for (const name of ['One', 'Two', 'Three']) {
         const created = await graphql(gateway, `mutation { createHub(input: {name: "${name}", description: "d"}) { hubId } }`, { token });
@@ -92,6 +93,15 @@ describe('the GraphQL playground in a browser', () => {
         await playground.paste(page, playground.headersEditor(page), JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2));
         const result = await runHubsTotal(page);
         expect(result).toMatch(/"total":\s*3/);
+
+        // A subscription runs too, over the WebSocket, with the same headers as its token.
+        await playground.paste(page, playground.queryEditor(page), 'subscription { hubChanged { kind hub { name } } }');
+        await playground.run(page);
+        await subscribed(gateway.url, 1);
+        const created = await rest(gateway, 'POST', '/api/v1/hubs', { token, body: { name: 'Seen live', description: 'created through REST' } });
+        expect(created.status).toBe(200);
+        await playground.result(page).getByText('"Seen live"').waitFor();
+        expect(await playground.result(page).innerText()).toMatch(/"kind":\s*"CREATED"/);
         await screenshot(page, 'playground-configured.png');
         expectSelfContained(watched, gateway.url);
       } finally {

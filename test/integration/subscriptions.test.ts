@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { mintToken } from '../../src/auth/token-issuer';
-import { sql } from '../support/database';
+import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { lockHub, sql } from '../support/database';
 import { gatewayWithTenant, graphql, HUB_FIELDS, newTenant, rest, startGateway, TEST_SECRET, tokenFor, type TestGateway } from '../support/gateway';
 import { metric, socketClient, subscribed, watch } from '../support/subscriptions';
 
@@ -160,6 +162,70 @@ describe('hubChanged', () => {
       ['CREATED', name, description],
       ['DELETED', name, description],
     ]);
+  });
+});
+
+describe('hubChanged metrics', () => {
+  test('when sockets open, subscribe, receive and close, then /metrics counts sockets, subscriptions and deliveries', async () => {
+    const url = suite.gateway.url;
+    const [sockets, delivered] = [await metric(url, 'graphql_ws_open_sockets'), await metric(url, 'graphql_ws_events_delivered_total')];
+    const first = connect();
+    const second = connect();
+    const watching = [watch<Change>(first, CHANGES), watch<Change>(first, CHANGES), watch<Change>(second, CHANGES)];
+    await subscribed(url, 3);
+    expect(await metric(url, 'graphql_ws_open_sockets')).toBe(sockets + 2);
+    await createHub('Counted');
+    for (const changes of watching) await changes.next(1);
+    expect(await metric(url, 'graphql_ws_events_delivered_total')).toBe(delivered + 3);
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    const until = Date.now() + 5000;
+    while ((await metric(url, 'graphql_ws_open_sockets')) > sockets && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([await metric(url, 'graphql_ws_open_sockets'), await metric(url, 'graphql_ws_active_subscriptions')]).toEqual([sockets, 0]);
+  });
+});
+
+describe('hubChanged with Apollo Client', () => {
+  test('when Apollo Client subscribes through GraphQLWsLink, then it receives the changes', async () => {
+    const apollo = new ApolloClient({ link: new GraphQLWsLink(connect()), cache: new InMemoryCache() });
+    const received: { kind: string; hub: { name: string } }[] = [];
+    const before = await metric(suite.gateway.url, 'graphql_ws_active_subscriptions');
+    const subscription = apollo
+      .subscribe<{ hubChanged: { kind: string; hub: { name: string } } }>({ query: gql`subscription { hubChanged { kind hubId hub { hubId name } } }` })
+      .subscribe({ next: (result) => received.push(result.data!.hubChanged) });
+    try {
+      await subscribed(suite.gateway.url, before + 1);
+      await createHub('Seen by Apollo Client');
+      const until = Date.now() + 5000;
+      while (received.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received).toEqual([expect.objectContaining({ kind: 'CREATED', hub: expect.objectContaining({ name: 'Seen by Apollo Client' }) })]);
+    } finally {
+      subscription.unsubscribe();
+      apollo.stop();
+    }
+  });
+});
+
+describe('hubChanged and deadlines', () => {
+  let hurried: TestGateway;
+  beforeAll(async () => {
+    hurried = await startGateway({ REQUEST_TIMEOUT_MS: '500' });
+  });
+  afterAll(() => hurried?.close());
+
+  test('when a write runs past its deadline (408), then it announces nothing', async () => {
+    const token = await tokenFor(newTenant());
+    const hubId = await createHub('Locked', token, hurried);
+    const changes = await follow(undefined, connect(token, hurried), hurried);
+    const tenantId = (await rest<{ tenantId: string }>(hurried, 'GET', `/api/v1/hubs/${hubId}`, { token })).body.tenantId;
+    const lock = await lockHub(tenantId, hubId);
+    try {
+      expect((await rest(hurried, 'PUT', `/api/v1/hubs/${hubId}`, { token, body: { description: 'too late' } })).status).toBe(408);
+    } finally {
+      await lock.release();
+    }
+    await createHub('After the timeout', token, hurried);
+    expect(kinds(await changes.next(1))).toEqual([['CREATED', 'After the timeout']]);
+    expect((await rest<{ description: string }>(hurried, 'GET', `/api/v1/hubs/${hubId}`, { token })).body.description).toBe('d');
   });
 });
 

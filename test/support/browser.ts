@@ -82,6 +82,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** GraphiQL's panes, as a person finds them. */
+/** Longer than GraphiQL's own debounce of editor changes. */
+const GRAPHIQL_DEBOUNCE_MS = 400;
+
 export const playground = {
   queryEditor: (page: Page) => page.locator('section[aria-label="Query Editor"] .CodeMirror'),
   /** The editor tools hold the variables and the headers editors; the hidden one is the variables'. */
@@ -93,6 +96,9 @@ export const playground = {
     await editor.click();
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.insertText(text);
+    // GraphiQL re-reads an editor after a pause in typing (it debounces); a run sent sooner would
+    // go with what it knew before the paste (the previous operation's name and type).
+    await page.waitForTimeout(GRAPHIQL_DEBOUNCE_MS);
   },
 
   async run(page: Page): Promise<void> {
