@@ -11,10 +11,13 @@ import { fail, say } from './support.mjs';
 
 const SUBSCRIPTION = 'subscription Live($hubId: ID) { hubChanged(hubId: $hubId) { kind hub { hubId version } } }';
 
-async function activeSubscriptions(url) {
+async function gauge(url, name) {
   const text = await (await globalThis.fetch(`${url}/metrics`)).text();
-  return Number(/^graphql_ws_active_subscriptions (\S+)$/m.exec(text)?.[1] ?? 0);
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 }
+const activeSubscriptions = (url) => gauge(url, 'graphql_ws_active_subscriptions');
+/** V8's heap in use (prom-client's default metric): objects, where RSS also counts heap growth ahead of need. */
+const heapUsedMb = async (url) => (await gauge(url, 'nodejs_heap_size_used_bytes')) / 2 ** 20;
 
 const percentile = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 
@@ -69,10 +72,12 @@ export async function measureLive(server, reader, { sockets, perSocket, writesPe
     for (let s = 0; s < warm; s++) open();
     await allSubscribed(warm * perSocket);
     const rssBefore = rssMb(running.pid);
+    const heapBefore = await heapUsedMb(running.url);
     for (let s = warm; s < sockets; s++) open();
     const subscribers = sockets * perSocket;
     await allSubscribed(subscribers);
     const rssWithSockets = rssMb(running.pid);
+    const heapWithSockets = await heapUsedMb(running.url);
 
     const acknowledged = new Map();
     const interval = 1000 / writesPerSecond;
@@ -132,12 +137,13 @@ export async function measureLive(server, reader, { sockets, perSocket, writesPe
       rssWithSocketsMb: rssWithSockets,
       rssAfterMb: rssAfter,
       kbPerSocket: ((rssWithSockets - rssBefore) * 1024) / (sockets - warm),
+      heapKbPerSocket: ((heapWithSockets - heapBefore) * 1024) / (sockets - warm),
       serverCpuPercent: cpu,
     };
     say(
       `  live: ${subscribers} subscriptions on ${sockets} sockets, ${writes} writes at ${writesPerSecond}/s: ` +
         `${delivered}/${result.expected} delivered, p50 ${result.p50?.toFixed(2)} ms, p99 ${result.p99?.toFixed(2)} ms, ` +
-        `RSS ${rssBefore?.toFixed(0)} -> ${rssWithSockets?.toFixed(0)} MB (${result.kbPerSocket.toFixed(1)} KB per socket past the first ${warm}), CPU ${cpu} %`,
+        `RSS ${rssBefore?.toFixed(0)} -> ${rssWithSockets?.toFixed(0)} MB (${result.kbPerSocket.toFixed(1)} KB per socket past the first ${warm}; heap ${result.heapKbPerSocket.toFixed(1)} KB), CPU ${cpu} %`,
     );
     return result;
   } finally {

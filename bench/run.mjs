@@ -11,6 +11,7 @@
 //          servers; live: the subscriptions stage)
 //          --cpu-prof (each server writes bench/profiles/<server>-round<N>.cpuprofile; summarise one
 //          with `node bench/profile-top.mjs FILE`)
+//          --live-sockets N (sockets of the live stage, 10 subscriptions each; default 100)
 //          --out FILE (default bench/results.json; the smoke writes bench/results-smoke.json)
 // DATABASE_URL: use that PostgreSQL (the bench creates and drops databases of its own on it);
 // unset: an embedded PostgreSQL in a temporary folder (fsync off), removed at the end.
@@ -18,7 +19,8 @@
 //
 // The parts: support.mjs (paths, output, cleanup, pinning), data.mjs (PostgreSQL, datasets,
 // tokens), servers.mjs (what is measured and how each server starts), checks.mjs (answers are
-// right before load), measure.mjs (load runs, CPU and memory), report.mjs (tables, results.json).
+// right before load), measure.mjs (load runs, CPU and memory), live.mjs (subscriptions: delivery
+// delays, memory per socket), report.mjs (tables, results.json).
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,7 +72,7 @@ const CONFIG = {
   scale: !flag('--no-scale'),
   /** The connection scenarios: one tenant this large, paged at this depth (issue 11). */
   /** Live changes (issue 12): sockets x subscriptions of one tenant, and a writer of one hub. */
-  live: SMOKE ? { sockets: 10, perSocket: 10, writesPerSecond: 50, seconds: 2 } : { sockets: 100, perSocket: 10, writesPerSecond: 50, seconds: 10 },
+  live: { sockets: option('--live-sockets', SMOKE ? 10 : 100), perSocket: 10, writesPerSecond: 50, seconds: SMOKE ? 2 : 10 },
   deepHubs: SMOKE ? 20_000 : 200_000,
   deepDepth: SMOKE ? 10_000 : 100_000,
   cpuProf: flag('--cpu-prof'),

@@ -5,7 +5,6 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import websocket, { type WebsocketHandler } from '@fastify/websocket';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { ContainerType, NonEmptyArray, PubSub } from 'type-graphql';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config/config';
@@ -27,6 +26,7 @@ import { registerPlayground } from './playground';
 import { linkRequest, operationReport } from './operation-report';
 import type { GraphQLModule } from './module';
 import { buildGatewaySchema } from './schema';
+import { socketHandler } from './socket-handler';
 import { socketBudget, subscriptionServerOptions, type SubscriptionMetrics } from './subscriptions';
 import { transportStatus } from './transport-status';
 import { variableProblems } from './variable-problems';
@@ -194,7 +194,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       app.websocketServer.close(() => done());
     },
   });
-  const sockets = makeHandler(
+  const sockets = socketHandler(
     subscriptionServerOptions({
       schema,
       verifier: deps.verifier,
@@ -204,11 +204,12 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS_PER_SOCKET,
       // A refusal raised before execution carries the domain error as its original (no path to unwrap by).
       formatError: (error) => formatError(error.toJSON(), error.path === undefined ? (error.originalError ?? error) : error),
-      contextFor: (caller, request) =>
-        new GatewayContext(caller, request.id, request.log, container, socketBudget(deps.config.requestTimeoutMs, MAX_CONNECTIONS_PER_OPERATION)),
+      contextFor: (caller, socket) =>
+        new GatewayContext(caller, socket.requestId, socket.log, container, socketBudget(deps.config.requestTimeoutMs, MAX_CONNECTIONS_PER_OPERATION)),
       metrics: deps.metrics,
       log: app.log,
     }),
+    app.log,
   );
   const wsHandler: WebsocketHandler = function (this: FastifyInstance, socket, request) {
     deps.metrics.socketOpened();

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   createSourceEventStream,
   execute,
@@ -13,7 +13,6 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
-import type { WebSocket } from 'ws';
 import type { Caller } from '../auth/caller';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { Deadline } from '../common/deadline';
@@ -24,6 +23,7 @@ import type { GatewayContext } from './context';
 import { isUnexpected } from './format-error';
 import { KnownOperationTypesRule } from './known-operation-types';
 import { limitViolations, measureOperation, type OperationLimitOptions } from './operation-limits';
+import type { SocketExtra } from './socket-handler';
 
 /** What the socket transport counts (CONTRACT.md section 6: open sockets, subscriptions, events). */
 export interface SubscriptionMetrics {
@@ -43,7 +43,7 @@ export interface SubscriptionServerOptions {
   readonly maxTokens: number;
   readonly maxSubscriptionsPerSocket: number;
   readonly formatError: (error: GraphQLError) => GraphQLFormattedError;
-  readonly contextFor: (caller: Caller, request: FastifyRequest) => GatewayContext;
+  readonly contextFor: (caller: Caller, socket: SocketExtra) => GatewayContext;
   readonly metrics: SubscriptionMetrics;
   readonly log: FastifyBaseLogger;
 }
@@ -60,15 +60,14 @@ interface SocketState {
   readonly running: Set<string>;
 }
 
-type Extra = { readonly socket: WebSocket; readonly request: FastifyRequest };
-type SocketContext = Context<Record<string, unknown> | undefined, Extra>;
+type SocketContext = Context<Record<string, unknown> | undefined, SocketExtra>;
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws) at `/graphql`, for subscriptions. Operations on a
  * socket never pass through Apollo, so what Apollo's plugins do for HTTP is done here from the same
  * kit code: the token verifier, the rate limit, the depth/cost/alias limits, the error formatting.
  */
-export function subscriptionServerOptions(options: SubscriptionServerOptions): ServerOptions<Record<string, unknown> | undefined, Extra> {
+export function subscriptionServerOptions(options: SubscriptionServerOptions): ServerOptions<Record<string, unknown> | undefined, SocketExtra> {
   const states = new WeakMap<SocketContext, SocketState>();
   const stateOf = (ctx: SocketContext): SocketState => {
     let state = states.get(ctx);
@@ -143,7 +142,7 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
         operationName: payload.operationName,
         variableValues: payload.variables,
         // One context per socket: its subscriptions share the caller, and an event's fields read no budget.
-        contextValue: (state.context ??= options.contextFor(caller, ctx.extra.request)),
+        contextValue: (state.context ??= options.contextFor(caller, ctx.extra)),
       };
       // Who asks is part of what is shared: a result is reused only for the same tenant and scopes.
       executionKeys.set(args, `${caller.tenantId}/${[...caller.permissions].sort().join(',')}\n${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? null)}`);
