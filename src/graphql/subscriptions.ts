@@ -25,7 +25,7 @@ import { KnownOperationTypesRule } from './known-operation-types';
 import { limitViolations, measureOperation, type OperationLimitOptions } from './operation-limits';
 import type { SocketExtra } from './socket-handler';
 
-/** What the socket transport counts (CONTRACT.md section 6: open sockets, subscriptions, events). */
+/** What the socket transport counts (open sockets, subscriptions, events delivered). */
 export interface SubscriptionMetrics {
   socketOpened(): void;
   socketClosed(): void;
@@ -47,6 +47,9 @@ export interface SubscriptionServerOptions {
   readonly metrics: SubscriptionMetrics;
   readonly log: FastifyBaseLogger;
 }
+
+/** The longest delay a Node timer takes (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The close code graphql-ws uses, and the contract names, for a socket refused or no longer allowed. */
 export const FORBIDDEN = 4403;
@@ -99,9 +102,15 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
       }
       const expiresAt = state.caller.expiresAt;
       if (expiresAt !== undefined) {
-        // A token's permission ends with it: so does the socket (CONTRACT.md section 4a).
-        state.expiry = setTimeout(() => ctx.extra.socket.close(FORBIDDEN, 'Forbidden'), Math.max(0, expiresAt - Date.now()));
-        state.expiry.unref();
+        // A token's permission ends with it: so does the socket (CONTRACT.md section 4a). Timers
+        // cannot wait longer than about 24.8 days, so a longer-lived token is looked at again then.
+        const closeAtExpiry = () => {
+          const left = expiresAt - Date.now();
+          if (left <= 0) return ctx.extra.socket.close(FORBIDDEN, 'Forbidden');
+          state.expiry = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS));
+          state.expiry.unref();
+        };
+        closeAtExpiry();
       }
       return true;
     },

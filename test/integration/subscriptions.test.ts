@@ -288,6 +288,13 @@ describe('hubChanged and access', () => {
     expect(closed.code).toBe(4403);
   });
 
+  test('when the token lives longer than a timer can wait (30 days), then the socket stays open', async () => {
+    const token = await mintToken({ secret: TEST_SECRET, tenantId: suite.tenantId, tenantClaim: 'tenantId', scopes: ['hubs:read', 'hubs:write'], ttlSeconds: 30 * 24 * 3600 });
+    const changes = await follow(undefined, connect(token));
+    await createHub('A month of access');
+    expect(kinds(await changes.next(1))).toEqual([['CREATED', 'A month of access']]);
+  });
+
   test('when the key "authorization" is used in connection_init, then it is read too', async () => {
     const client = socketClient(suite.gateway.url, { authorization: `Bearer ${suite.token}` });
     clients.push(client);
