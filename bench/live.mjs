@@ -66,18 +66,10 @@ export async function measureLive(server, reader, { sockets, perSocket, writesPe
       }
       await sleep(1000);
     };
-    // A tenth of the sockets first: what the first socket costs once (code, buffers, the
-    // compiled subscription) is not what each further socket costs.
-    const warm = Math.max(1, Math.round(sockets / 10));
-    for (let s = 0; s < warm; s++) open();
-    await allSubscribed(warm * perSocket);
-    const rssBefore = rssMb(running.pid);
-    const heapBefore = await heapUsedMb(running.url);
-    for (let s = warm; s < sockets; s++) open();
+    for (let s = 0; s < sockets; s++) open();
     const subscribers = sockets * perSocket;
     await allSubscribed(subscribers);
     const rssWithSockets = rssMb(running.pid);
-    const heapWithSockets = await heapUsedMb(running.url);
 
     const acknowledged = new Map();
     const interval = 1000 / writesPerSecond;
@@ -113,6 +105,16 @@ export async function measureLive(server, reader, { sockets, perSocket, writesPe
     const cpu = cpuBefore();
     const rssAfter = rssMb(running.pid);
 
+    // Memory per socket, as the slope over many more sockets of the same kind: with only the
+    // first hundred, a one-off step of the process's growth (a few MB) hides what each one costs.
+    const extra = sockets * 4;
+    const rssBefore = rssMb(running.pid);
+    const heapBefore = await heapUsedMb(running.url);
+    for (let s = 0; s < extra; s++) open();
+    await allSubscribed(subscribers + extra * perSocket);
+    const rssWithMore = rssMb(running.pid);
+    const heapWithMore = await heapUsedMb(running.url);
+
     const delays = [];
     let delivered = 0;
     for (const [version, at] of acknowledged) {
@@ -133,17 +135,17 @@ export async function measureLive(server, reader, { sockets, perSocket, writesPe
       p50: percentile(delays, 50),
       p99: percentile(delays, 99),
       max: delays.at(-1) ?? null,
-      rssBeforeMb: rssBefore,
       rssWithSocketsMb: rssWithSockets,
-      rssAfterMb: rssAfter,
-      kbPerSocket: ((rssWithSockets - rssBefore) * 1024) / (sockets - warm),
-      heapKbPerSocket: ((heapWithSockets - heapBefore) * 1024) / (sockets - warm),
+      rssAfterWritesMb: rssAfter,
+      extraSockets: extra,
+      kbPerSocket: ((rssWithMore - rssBefore) * 1024) / extra,
+      heapKbPerSocket: ((heapWithMore - heapBefore) * 1024) / extra,
       serverCpuPercent: cpu,
     };
     say(
       `  live: ${subscribers} subscriptions on ${sockets} sockets, ${writes} writes at ${writesPerSecond}/s: ` +
         `${delivered}/${result.expected} delivered, p50 ${result.p50?.toFixed(2)} ms, p99 ${result.p99?.toFixed(2)} ms, ` +
-        `RSS ${rssBefore?.toFixed(0)} -> ${rssWithSockets?.toFixed(0)} MB (${result.kbPerSocket.toFixed(1)} KB per socket past the first ${warm}; heap ${result.heapKbPerSocket.toFixed(1)} KB), CPU ${cpu} %`,
+        `RSS with the sockets ${rssWithSockets?.toFixed(0)} MB, ${result.kbPerSocket.toFixed(1)} KB per socket over ${extra} more (heap ${result.heapKbPerSocket.toFixed(1)} KB), CPU ${cpu} %`,
     );
     return result;
   } finally {

@@ -192,8 +192,8 @@ export async function report({ runs, live, config, goals, datasets, database, ti
     live === null || live === undefined
       ? null
       : markdownTable(
-          ['subscriptions', 'sockets', 'writes', 'delivered / expected', 'p50 ms', 'p99 ms', 'max ms', 'RSS MB before / with sockets', 'KB per socket', 'CPU % server'],
-          [[live.subscribers, live.sockets, `${live.writes} at ${config.live.writesPerSecond}/s`, `${live.delivered} / ${live.expected}`, fmt.ms(live.p50), fmt.ms(live.p99), fmt.ms(live.max), `${fmt.mb(live.rssBeforeMb)} / ${fmt.mb(live.rssWithSocketsMb)}`, live.kbPerSocket.toFixed(1), live.serverCpuPercent ?? '-']],
+          ['subscriptions', 'sockets', 'writes', 'delivered / expected', 'p50 ms', 'p99 ms', 'max ms', 'RSS MB with the sockets', 'KB per socket (RSS / heap)', 'CPU % server'],
+          [[live.subscribers, live.sockets, `${live.writes} at ${config.live.writesPerSecond}/s`, `${live.delivered} / ${live.expected}`, fmt.ms(live.p50), fmt.ms(live.p99), fmt.ms(live.max), fmt.mb(live.rssWithSocketsMb), `${live.kbPerSocket.toFixed(1)} / ${live.heapKbPerSocket.toFixed(1)} (over ${live.extraSockets} more)`, live.serverCpuPercent ?? '-']],
         );
 
   const gatewayRss = Math.max(...runs.filter((r) => r.serverId.startsWith('gateway')).map((r) => r.rssMb));

@@ -60,6 +60,8 @@ export interface BuildOptions {
  */
 const DRAIN_LINGER_MS = 250;
 const DRAIN_KEEP_ALIVE_MS = 500;
+/** A request past its deadline answers within this much more (its work is cancelled first). */
+const IN_FLIGHT_GRACE_MS = 2500;
 
 /** Levels at which the one line per request is written (it is an `info` line). */
 const REQUEST_LINE_LEVELS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
@@ -165,13 +167,32 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorateRequest('caller', null);
   app.decorateRequest('authFailure', null);
   // Hooks that run for every request take callbacks: no promise per request and hook.
+  // Requests not yet answered, so that a stop closes the WebSockets only once they are: counted
+  // from arrival until their answer starts (onSend), or their connection goes first. A client
+  // slow to read an answer holds no stop.
+  const unanswered = new WeakSet<object>();
+  let inFlight = 0;
+  let settled: (() => void) | undefined;
+  const answered = (request: object) => {
+    if (!unanswered.delete(request)) return;
+    inFlight--;
+    if (inFlight === 0) settled?.();
+  };
   app.addHook('onRequest', (request, reply, done) => {
+    // A WebSocket upgrade stays open for as long as the socket: it is no request in flight. (The
+    // upgrade header, not request.ws: the websocket plugin sets that in a hook that runs later.)
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+      unanswered.add(request);
+      inFlight++;
+      reply.raw.once('close', () => answered(request));
+    }
     reply.header('x-request-id', request.id);
     if (!closing) return done();
     reply.header('connection', 'close');
     done(new ServiceUnavailableError('The gateway is shutting down; retry shortly.', 1));
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    answered(request);
     // API answers are never sniffed into another type, nor kept by a cache (they are per caller).
     // Pages and assets that can be cached say so themselves.
     reply.header('x-content-type-options', 'nosniff');
@@ -227,8 +248,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // idle after the stop began would hold it for the 72 s of keep-alive.
     app.server.keepAliveTimeout = DRAIN_KEEP_ALIVE_MS;
     await delay(options.drainLingerMs ?? DRAIN_LINGER_MS);
-    // Through Apollo's drain plugin this closes Fastify: no new connections, requests in flight
-    // finish (each within its deadline), then the pool closes (onClose above).
+    // Requests in flight finish first (each within its deadline, plus the time a cancelled one
+    // takes to say so); only then do the WebSockets close, with 1001 (CONTRACT.md section 4a).
+    if (inFlight > 0) {
+      await Promise.race([new Promise<void>((resolve) => (settled = resolve)), delay(config.requestTimeoutMs + IN_FLIGHT_GRACE_MS)]);
+    }
+    // Through Apollo's drain plugin this closes Fastify: no new connections, the sockets close,
+    // then the pool closes (onClose above).
     await stopGraphQL();
   };
 

@@ -24,8 +24,11 @@ export function socketHandler(options: ServerOptions<Record<string, unknown> | u
   const server = makeServer(options);
   return function handle(socket, request) {
     this.websocketServer.options.handleProtocols = handleProtocols;
+    // Only these two of the request live on with the socket: closures below must not hold it.
+    const requestId = request.id;
+    const requestLog = request.log;
     const fail = (error: unknown, where: string) => {
-      log.error({ err: error, reqId: request.id }, `internal error ${where} on a GraphQL WebSocket`);
+      log.error({ err: error, reqId: requestId }, `internal error ${where} on a GraphQL WebSocket`);
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     };
     socket.once('error', (error) => fail(error, 'emitted'));
@@ -52,11 +55,14 @@ export function socketHandler(options: ServerOptions<Record<string, unknown> | u
             receive(String(message)).catch((error: unknown) => fail(error, 'while handling a message'));
           }),
       },
-      { socket, requestId: request.id, log: request.log },
+      { socket, requestId, log: requestLog },
     );
+    const openedAt = Date.now();
     socket.once('close', (code, reason) => {
       clearTimeout(pongWait);
       clearInterval(ping);
+      // One line per socket, as HTTP has one per request.
+      requestLog.info({ code, seconds: Math.round((Date.now() - openedAt) / 1000) }, 'GraphQL WebSocket closed');
       void closed(code, String(reason));
     });
   };

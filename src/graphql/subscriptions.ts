@@ -89,7 +89,11 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
 
   return {
     schema: options.schema,
-    subscribe: (args) => subscribeShared(args, executionKeys.get(args)),
+    subscribe: (args) => {
+      const key = executionKeys.get(args);
+      executionKeys.delete(args);
+      return subscribeShared(args, key);
+    },
     onConnect: async (ctx) => {
       const state = stateOf(ctx);
       try {
@@ -222,28 +226,59 @@ const MAX_CACHED_DOCUMENT_LENGTH = 20_000;
 async function subscribeShared(args: ExecutionArgs, key: string | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
-  const iterator = stream[Symbol.asyncIterator]();
-  const documentKey = `${key ?? ''}\n${documentIds(args.document)}`;
-  const resultOf = (event: unknown): ExecutionResult | Promise<ExecutionResult> => {
-    if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
-    let byDocument = sharedResults.get(event);
-    if (byDocument === undefined) sharedResults.set(event, (byDocument = new Map()));
-    let result = byDocument.get(documentKey);
-    if (result === undefined) byDocument.set(documentKey, (result = execute({ ...args, rootValue: event })));
+  return new SharedResults(stream[Symbol.asyncIterator](), args, interned(`${key ?? ''}\n${documentIds(args.document)}`));
+}
+
+/**
+ * The results of one subscription's events, each taken from (or put in) the results shared by
+ * every subscription of the same key. A class rather than closures: there is one per subscription.
+ */
+class SharedResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly events: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    const step = await this.events.next();
+    return step.done ? { value: undefined, done: true } : { value: await this.resultOf(step.value), done: false };
+  }
+
+  /** Straight to the source, also while a `next` waits: the subscription leaves the feed at once. */
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return (this.events.return?.() ?? Promise.resolve({ value: undefined, done: true })) as Promise<IteratorResult<ExecutionResult>>;
+  }
+
+  throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return (this.events.throw?.(error) ?? Promise.reject(error)) as Promise<IteratorResult<ExecutionResult>>;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+
+  private resultOf(event: unknown): ExecutionResult | Promise<ExecutionResult> {
+    if (typeof event !== 'object' || event === null) return execute({ ...this.args, rootValue: event });
+    let byKey = sharedResults.get(event);
+    if (byKey === undefined) sharedResults.set(event, (byKey = new Map()));
+    let result = byKey.get(this.key);
+    if (result === undefined) byKey.set(this.key, (result = execute({ ...this.args, rootValue: event })));
     return result;
-  };
-  return {
-    async next() {
-      const step = await iterator.next();
-      return step.done ? { value: undefined, done: true } : { value: await resultOf(step.value), done: false };
-    },
-    // Straight to the source, also while a `next` waits: the subscription leaves the feed at once.
-    return: () => iterator.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-    throw: (error: unknown) => iterator.throw?.(error) ?? Promise.reject(error),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  } as AsyncIterableIterator<ExecutionResult>;
+  }
+}
+
+/**
+ * One string per distinct key, however many subscriptions use it (a thousand subscriptions send the
+ * same few); the table is emptied when it grows past what a legitimate load needs.
+ */
+const keys = new Map<string, string>();
+function interned(key: string): string {
+  const known = keys.get(key);
+  if (known !== undefined) return known;
+  if (keys.size >= MAX_CACHED_DOCUMENTS) keys.clear();
+  keys.set(key, key);
+  return key;
 }
 
 /** Results by event (held only as long as the event is), then by document and variables. */

@@ -3,6 +3,7 @@ import { databaseUrl, newTenant, TEST_SECRET, tokenFor } from '../support/gatewa
 import { childrenOf, cleanEnv, isRunning, startMain, startNpm, stopMain, type StartedGateway } from '../support/processes';
 import { sleep } from '../support/raw-http';
 import { socketClient, subscribed, watch } from '../support/subscriptions';
+import { lockHub } from '../support/database';
 import { temporaryFolderPerSuite } from '../support/folders';
 
 /**
@@ -105,6 +106,34 @@ test('when SIGTERM comes with subscriptions open, then every socket closes with 
   expect((await Promise.all(sockets.map((client) => client.closed))).map((closed) => closed.code)).toEqual([1001, 1001]);
   expect(await exited).toBe(0);
   await Promise.all(watching.map((watched) => watched.ended));
+}, 30_000);
+
+test('when SIGTERM comes while a request is in flight, then the sockets close with 1001 only after its answer', async () => {
+  const started = await startMain(process.cwd(), { ...gatewayEnv(), REQUEST_TIMEOUT_MS: '3000' });
+  const exited = exitOf(started);
+  const base = started.graphqlUrl.replace(/\/graphql$/, '');
+  const tenantId = newTenant();
+  const token = await tokenFor(tenantId);
+  const created = await fetch(started.restUrl, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Locked', description: '' }) });
+  const { hubId } = (await created.json()) as { hubId: string };
+  const socket = socketClient(base, { Authorization: `Bearer ${token}` });
+  const watching = watch(socket, 'subscription { hubChanged { kind } }');
+  await subscribed(base, 1);
+  const lock = await lockHub(tenantId, hubId);
+  const order: string[] = [];
+  // Waits on the row lock: in flight when the signal comes, answered (408) at its deadline.
+  const slow = fetch(`${started.restUrl}/${hubId}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ description: 'slow' }) }).then((response) => {
+    order.push(`answer ${response.status}`);
+  });
+  void socket.closed.then(({ code }) => order.push(`socket ${code}`));
+  await sleep(300);
+  started.child.kill('SIGTERM');
+  await slow;
+  await socket.closed;
+  await lock.release();
+  expect(order).toEqual(['answer 408', 'socket 1001']);
+  expect(await exited).toBe(0);
+  await watching.ended;
 }, 30_000);
 
 test('when the terminal closes (SIGHUP), then the gateway stops cleanly and exits 0', async () => {

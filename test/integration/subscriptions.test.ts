@@ -4,7 +4,7 @@ import { mintToken } from '../../src/auth/token-issuer';
 import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { lockHub, sql } from '../support/database';
-import { gatewayWithTenant, graphql, HUB_FIELDS, newTenant, rest, startGateway, TEST_SECRET, tokenFor, type TestGateway } from '../support/gateway';
+import { gatewayWithTenant, graphql, HUB_FIELDS, LogCapture, newTenant, rest, startGateway, TEST_SECRET, tokenFor, type TestGateway } from '../support/gateway';
 import { metric, socketClient, subscribed, watch } from '../support/subscriptions';
 
 /**
@@ -181,6 +181,24 @@ describe('hubChanged metrics', () => {
     const until = Date.now() + 5000;
     while ((await metric(url, 'graphql_ws_open_sockets')) > sockets && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     expect([await metric(url, 'graphql_ws_open_sockets'), await metric(url, 'graphql_ws_active_subscriptions')]).toEqual([sockets, 0]);
+  });
+});
+
+describe('hubChanged logs', () => {
+  test('when a socket closes, then the gateway writes one line for it, with its request id and close code', async () => {
+    const logs = new LogCapture();
+    const logged = await startGateway({ LOG_LEVEL: 'info' }, { logStream: logs });
+    try {
+      const client = connect(suite.token, logged);
+      await follow(undefined, client, logged);
+      await client.dispose();
+      const until = Date.now() + 5000;
+      while (!logs.lines.some((line) => line.msg === 'GraphQL WebSocket closed') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      const closed = logs.lines.filter((line) => line.msg === 'GraphQL WebSocket closed');
+      expect(closed).toEqual([expect.objectContaining({ code: 1000, reqId: expect.any(String) })]);
+    } finally {
+      await logged.close();
+    }
   });
 });
 
