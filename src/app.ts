@@ -166,7 +166,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let closing = false;
   app.decorateRequest('caller', null);
   app.decorateRequest('authFailure', null);
-  // Hooks that run for every request take callbacks: no promise per request and hook.
   // Requests not yet answered, so that a stop closes the WebSockets only once they are: counted
   // from arrival until their answer starts (onSend), or their connection goes first. A client
   // slow to read an answer holds no stop.
@@ -178,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     inFlight--;
     if (inFlight === 0) settled?.();
   };
+  // Hooks that run for every request take callbacks: no promise per request and hook.
   app.addHook('onRequest', (request, reply, done) => {
     // A WebSocket upgrade stays open for as long as the socket: it is no request in flight. (The
     // upgrade header, not request.ws: the websocket plugin sets that in a hook that runs later.)

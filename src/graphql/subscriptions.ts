@@ -77,7 +77,6 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
     if (state === undefined) states.set(ctx, (state = { running: new Set() }));
     return state;
   };
-  const errors = (...found: GraphQLError[]): readonly GraphQLError[] => found;
   // As over HTTP: an unexpected error is logged once, then masked by the formatter.
   const formatted = (error: GraphQLError): GraphQLFormattedError => {
     if (isUnexpected(error.path === undefined ? (error.originalError ?? error) : error)) options.log.error({ err: unwrapResolverError(error) }, 'unexpected GraphQL error in a subscription');
@@ -85,15 +84,10 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
   };
 
   const documents = new DocumentCache(options.schema, options.maxTokens);
-  const executionKeys = new WeakMap<ExecutionArgs, string>();
 
   return {
     schema: options.schema,
-    subscribe: (args) => {
-      const key = executionKeys.get(args);
-      executionKeys.delete(args);
-      return subscribeShared(args, key);
-    },
+    subscribe: subscribeShared,
     onConnect: async (ctx) => {
       const state = stateOf(ctx);
       try {
@@ -128,25 +122,25 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
       const state = stateOf(ctx);
       const caller = state.caller!;
       if (state.running.size >= options.maxSubscriptionsPerSocket) {
-        return errors(new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} subscriptions may run on one connection.`, { extensions: { code: 'BAD_REQUEST' } }));
+        return [new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} subscriptions may run on one connection.`, { extensions: { code: 'BAD_REQUEST' } })];
       }
       try {
         await options.consume(caller);
       } catch (error) {
-        if (error instanceof DomainError) return errors(new GraphQLError(error.message, { originalError: error }));
+        if (error instanceof DomainError) return [new GraphQLError(error.message, { originalError: error })];
         throw error;
       }
       const prepared = documents.prepare(payload.query);
-      if ('errors' in prepared) return errors(...prepared.errors);
+      if ('errors' in prepared) return prepared.errors;
       const { document } = prepared;
       const operation = document.definitions.find(
         (definition) => definition.kind === 'OperationDefinition' && (payload.operationName == null || definition.name?.value === payload.operationName),
       );
       if (operation === undefined || operation.kind !== 'OperationDefinition') {
-        return errors(new GraphQLError('No operation of that name in the document.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }));
+        return [new GraphQLError('No operation of that name in the document.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
       }
       const violations = limitViolations(measureOperation(options.schema, document, operation, payload.variables ?? {}), options.limits);
-      if (violations.length > 0) return errors(new GraphQLError(violations.join(' '), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      if (violations.length > 0) return [new GraphQLError(violations.join(' '), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
       state.running.add(id);
       options.metrics.subscriptionStarted();
       const args: ExecutionArgs = {
@@ -157,8 +151,6 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
         // One context per socket: its subscriptions share the caller, and an event's fields read no budget.
         contextValue: (state.context ??= options.contextFor(caller, ctx.extra)),
       };
-      // Who asks is part of what is shared: a result is reused only for the same tenant and scopes.
-      executionKeys.set(args, `${caller.tenantId}/${[...caller.permissions].sort().join(',')}\n${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? null)}`);
       return args;
     },
     onNext: (_ctx, _id, _payload, _args, result) => {
@@ -223,10 +215,17 @@ const MAX_CACHED_DOCUMENT_LENGTH = 20_000;
  * between subscriptions of the same tenant, scopes, document and variables, whose executions could
  * not differ.
  */
-async function subscribeShared(args: ExecutionArgs, key: string | undefined): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
   if (!isAsyncIterable(stream)) return stream;
-  return new SharedResults(stream[Symbol.asyncIterator](), args, interned(`${key ?? ''}\n${documentIds(args.document)}`));
+  return new SharedResults(stream[Symbol.asyncIterator](), args, interned(sharingKey(args)));
+}
+
+/** Who asks is part of what is shared: a result is reused only for the same tenant and scopes. */
+function sharingKey(args: ExecutionArgs): string {
+  const caller = (args.contextValue as GatewayContext).caller;
+  const who = caller === null ? '' : `${caller.tenantId}/${[...caller.permissions].sort().join(',')}`;
+  return `${who}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? null)}\n${documentIds(args.document)}`;
 }
 
 /**

@@ -256,7 +256,7 @@ class HubStatements {
 
     this.findOne = `SELECT ${this.returning} FROM ${this.table} WHERE ${this.key}`;
     this.findMany = `SELECT ${this.returning} FROM ${this.table} WHERE ${tenant} AND ${column('hubId')} = ANY($2::uuid[])`;
-    this.count = `SELECT count(*)::int AS total FROM ${this.table} WHERE ${tenant}`;
+    this.count = this.countMatching({}).statement.text;
     // Oldest first, then by id, so pages never overlap (CONTRACT.md section 3). The LEFT JOIN keeps
     // one row, carrying the total, when the page itself is empty.
     this.findPage =

@@ -5,7 +5,7 @@ import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { lockHub, sql } from '../support/database';
 import { gatewayWithTenant, graphql, HUB_FIELDS, LogCapture, newTenant, rest, startGateway, TEST_SECRET, tokenFor, type TestGateway } from '../support/gateway';
-import { metric, socketClient, subscribed, watch } from '../support/subscriptions';
+import { eventually, metric, socketClient, subscribed, watch } from '../support/subscriptions';
 
 /**
  * Live changes (CONTRACT.md section 4a): every committed change, once, to every matching
@@ -22,8 +22,7 @@ const clients: Client[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
   // The next test counts subscriptions from zero on this gateway.
-  const until = Date.now() + 5000;
-  while ((await metric(suite.gateway.url, 'graphql_ws_active_subscriptions')) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  await eventually(async () => (await metric(suite.gateway.url, 'graphql_ws_active_subscriptions')) === 0);
 });
 
 /** A client with the token in connection_init; `null`: none. */
@@ -178,8 +177,7 @@ describe('hubChanged metrics', () => {
     for (const changes of watching) await changes.next(1);
     expect(await metric(url, 'graphql_ws_events_delivered_total')).toBe(delivered + 3);
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
-    const until = Date.now() + 5000;
-    while ((await metric(url, 'graphql_ws_open_sockets')) > sockets && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => (await metric(url, 'graphql_ws_open_sockets')) <= sockets);
     expect([await metric(url, 'graphql_ws_open_sockets'), await metric(url, 'graphql_ws_active_subscriptions')]).toEqual([sockets, 0]);
   });
 });
@@ -192,8 +190,7 @@ describe('hubChanged logs', () => {
       const client = connect(suite.token, logged);
       await follow(undefined, client, logged);
       await client.dispose();
-      const until = Date.now() + 5000;
-      while (!logs.lines.some((line) => line.msg === 'GraphQL WebSocket closed') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => logs.lines.some((line) => line.msg === 'GraphQL WebSocket closed'));
       const closed = logs.lines.filter((line) => line.msg === 'GraphQL WebSocket closed');
       expect(closed).toEqual([expect.objectContaining({ code: 1000, reqId: expect.any(String) })]);
     } finally {
@@ -213,8 +210,7 @@ describe('hubChanged with Apollo Client', () => {
     try {
       await subscribed(suite.gateway.url, before + 1);
       await createHub('Seen by Apollo Client');
-      const until = Date.now() + 5000;
-      while (received.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => received.length > 0);
       expect(received).toEqual([expect.objectContaining({ kind: 'CREATED', hub: expect.objectContaining({ name: 'Seen by Apollo Client' }) })]);
     } finally {
       subscription.unsubscribe();
@@ -273,10 +269,8 @@ describe('hubChanged and the database session', () => {
     const changes = await follow();
     const reconnects = await metric(suite.gateway.url, 'db_change_listener_reconnects_total');
     await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hubs-gateway-listener' AND datname = current_database()`);
-    const until = Date.now() + 10_000;
-    while ((await metric(suite.gateway.url, 'db_change_listener_reconnects_total')) <= reconnects) {
-      if (Date.now() > until) throw new Error('the listener did not reconnect');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!(await eventually(async () => (await metric(suite.gateway.url, 'db_change_listener_reconnects_total')) > reconnects, 10_000))) {
+      throw new Error('the listener did not reconnect');
     }
     await createHub('After the outage');
     expect(kinds(await changes.next(1))).toEqual([['CREATED', 'After the outage']]);

@@ -73,14 +73,22 @@ export async function metric(url: string, name: string): Promise<number> {
   return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
+/** Whether `holds` came true within `timeoutMs` (checked every 20 ms); the caller asserts what follows. */
+export async function eventually(holds: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!(await holds())) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
 /**
  * Waits until the gateway runs at least `count` subscriptions (graphql-ws acknowledges none), so
  * that a write made next is surely heard.
  */
 export async function subscribed(url: string, count: number, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while ((await metric(url, 'graphql_ws_active_subscriptions')) < count) {
-    if (Date.now() > until) throw new Error(`fewer than ${count} subscriptions after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  if (!(await eventually(async () => (await metric(url, 'graphql_ws_active_subscriptions')) >= count, timeoutMs))) {
+    throw new Error(`fewer than ${count} subscriptions after ${timeoutMs} ms`);
   }
 }
