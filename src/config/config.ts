@@ -22,7 +22,9 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly redisUrl: string | undefined;
-  readonly graphql: { readonly introspection: boolean; readonly maxDepth: number; readonly maxCost: number };
+  readonly graphql: GraphQLConfig;
+  /** OpenTelemetry tracing; unset (no `OTEL_EXPORTER_OTLP_ENDPOINT`) means no tracing code is loaded at all. */
+  readonly tracing: TracingConfig | undefined;
   /** `'*'` allows any origin; tokens travel in a header, so no credentials mode is involved. */
   readonly corsOrigins: '*' | readonly string[];
   /**
@@ -32,6 +34,46 @@ export interface Config {
    */
   readonly trustProxy: boolean | number | string;
   readonly logLevel: LogLevel;
+}
+
+export interface GraphQLConfig {
+  readonly introspection: boolean;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  /** Path of the trusted documents manifest; when set, only its documents run (CONTRACT.md section 4b). */
+  readonly trustedDocuments: string | undefined;
+  /** Also serve the schema as an Apollo Federation 2 subgraph (CONTRACT.md section 4c). */
+  readonly federation: boolean;
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** OpenTelemetry's own sampler names (the specification's `OTEL_TRACES_SAMPLER` values). */
+export type TraceSampler =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+const TRACE_SAMPLERS: readonly TraceSampler[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+
+export interface TracingConfig {
+  /** OTLP base URL; spans go to `<endpoint>/v1/traces`. */
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
+  readonly serviceName: string;
+  readonly sampler: TraceSampler;
+  /** The ratio of the `*traceidratio` samplers, 0 to 1. */
+  readonly samplerRatio: number;
 }
 
 export interface AuthConfig {
@@ -84,6 +126,13 @@ export const CONFIG_VARIABLES = [
   'GRAPHQL_INTROSPECTION',
   'GRAPHQL_MAX_DEPTH',
   'GRAPHQL_MAX_COST',
+  'GRAPHQL_TRUSTED_DOCUMENTS',
+  'GRAPHQL_FEDERATION',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_SERVICE_NAME',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
   'CORS_ORIGINS',
   'TRUST_PROXY',
   'LOG_LEVEL',
@@ -175,6 +224,13 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const tracing = tracingConfig(read('OTEL_EXPORTER_OTLP_ENDPOINT') === undefined ? undefined : url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']), {
+    protocol: read('OTEL_EXPORTER_OTLP_PROTOCOL'),
+    serviceName: read('OTEL_SERVICE_NAME'),
+    sampler: read('OTEL_TRACES_SAMPLER'),
+    samplerArg: read('OTEL_TRACES_SAMPLER_ARG'),
+  });
+
   return {
     port: integer('PORT', 8080, 0, 65535),
     host: read('HOST') ?? '0.0.0.0',
@@ -202,11 +258,35 @@ export function loadConfig(env: Env): Config {
       introspection: boolean('GRAPHQL_INTROSPECTION', true),
       maxDepth: integer('GRAPHQL_MAX_DEPTH', 20, 1, 1000),
       maxCost: integer('GRAPHQL_MAX_COST', 5000, 1, 10_000_000),
+      trustedDocuments: read('GRAPHQL_TRUSTED_DOCUMENTS'),
+      federation: boolean('GRAPHQL_FEDERATION', false),
     },
+    tracing,
     corsOrigins: corsOrigins(read('CORS_ORIGINS')),
     trustProxy: trustProxy(read('TRUST_PROXY')),
     logLevel: logLevel as LogLevel,
   };
+}
+
+/** The OTEL_* variables are read (and checked) whether or not the endpoint is set, so a typo shows before tracing is turned on. */
+function tracingConfig(
+  endpoint: string | undefined,
+  raw: { protocol?: string; serviceName?: string; sampler?: string; samplerArg?: string },
+): TracingConfig | undefined {
+  const protocol = raw.protocol ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_PROTOCOL', `must be http/protobuf or http/json, got "${protocol}"`);
+  }
+  const sampler = (raw.sampler ?? 'parentbased_always_on').toLowerCase();
+  if (!TRACE_SAMPLERS.includes(sampler as TraceSampler)) {
+    throw new ConfigError('OTEL_TRACES_SAMPLER', `must be one of ${TRACE_SAMPLERS.join(', ')}, got "${raw.sampler}"`);
+  }
+  const samplerRatio = raw.samplerArg === undefined ? 1 : Number(raw.samplerArg);
+  if (!/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw.samplerArg ?? '1') || !(samplerRatio >= 0 && samplerRatio <= 1)) {
+    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a ratio between 0 and 1, got "${raw.samplerArg}"`);
+  }
+  if (endpoint === undefined) return undefined;
+  return { endpoint, protocol, serviceName: raw.serviceName ?? 'hubs-gateway', sampler: sampler as TraceSampler, samplerRatio };
 }
 
 function trustProxy(raw: string | undefined): boolean | number | string {

@@ -78,6 +78,21 @@ const settings: readonly Setting[] = [
     value: 'https://app.example.com',
     parsed: ['https://app.example.com'],
   },
+  {
+    variable: 'GRAPHQL_TRUSTED_DOCUMENTS',
+    select: (c) => c.graphql.trustedDocuments,
+    fallback: undefined,
+    value: '/etc/hubs/persisted-documents.json',
+    parsed: '/etc/hubs/persisted-documents.json',
+  },
+  { variable: 'GRAPHQL_FEDERATION', select: (c) => c.graphql.federation, fallback: false, value: 'true', parsed: true },
+  {
+    variable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    select: (c) => c.tracing,
+    fallback: undefined,
+    value: 'http://collector:4318',
+    parsed: { endpoint: 'http://collector:4318', protocol: 'http/protobuf', serviceName: 'hubs-gateway', sampler: 'parentbased_always_on', samplerRatio: 1 },
+  },
   { variable: 'LOG_LEVEL', select: (c) => c.logLevel, fallback: 'info', value: 'debug', parsed: 'debug' },
   { variable: 'SHUTDOWN_GRACE_MS', select: (c) => c.shutdownGraceMs, fallback: 0, value: '5000', parsed: 5000 },
   { variable: 'TRUST_PROXY', select: (c) => c.trustProxy, fallback: false, value: '10.0.0.0/8, 192.168.1.7', parsed: '10.0.0.0/8,192.168.1.7' },
@@ -152,6 +167,29 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('tracing', () => {
+    test('when the OTLP protocol, service name and sampler are set with the endpoint, then each is read', () => {
+      const config = loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example.com',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'hubs-eu',
+        OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      });
+      expect(config.tracing).toEqual({
+        endpoint: 'https://collector.example.com',
+        protocol: 'http/json',
+        serviceName: 'hubs-eu',
+        sampler: 'parentbased_traceidratio',
+        samplerRatio: 0.1,
+      });
+    });
+
+    test('when the other OTEL variables are set without the endpoint, then tracing stays off', () => {
+      expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'always_on' }).tracing).toBeUndefined();
+    });
+  });
+
   describe('bad values', () => {
     test.each([
       ['PORT', 'abc'],
@@ -178,6 +216,12 @@ describe('loadConfig', () => {
       ['AUTH_TENANT_CLAIM', 'tenant id'],
       ['AUTH_SCOPE_READ', 'hubs read'],
       ['AUTH_SCOPE_WRITE', 'hubs write'],
+      ['GRAPHQL_FEDERATION', 'perhaps'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+      ['OTEL_TRACES_SAMPLER', 'sometimes'],
+      ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+      ['OTEL_TRACES_SAMPLER_ARG', 'half'],
     ])('when %s is "%s", then a ConfigError names it', (variable, value) => {
       expectRejected({ [variable]: value }, variable);
     });
