@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { MIGRATION_NAMES } from './db/data-source';
 import { createTokenVerifier } from './auth/token-verifier';
 import { Deadline } from './common/deadline';
+import { connectRedis } from './common/redis';
 import { Semaphore } from './common/semaphore';
 import type { Config } from './config/config';
 import { Database } from './db/database';
@@ -203,41 +204,53 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (closing && !reply.hasHeader('connection')) reply.header('connection', 'keep-alive').header('keep-alive', 'timeout=0');
     done(null, payload);
   });
-  registerDeadlines(app, config.requestTimeoutMs);
-  app.addHook('onClose', async () => {
-    await Promise.all([database.close(), health.close()]);
-  });
   const hubs = hubModule(database, { requestTimeoutMs: config.requestTimeoutMs });
   const answerUnreadableUrl = registerErrorHandling(app, { unreadableUrls: hubs.unreadableUrls });
-  purgeExpiredKeysRegularly(app, hubs.idempotency);
-  const changes = hubs.changeListener({
-    url: config.databaseDirectUrl ?? url,
-    log: app.log,
-    onReconnect: () => metrics.countListenerReconnect(),
-  });
-  // Listening before the first request is served, so a subscription sees every later change; a
-  // database that is not there yet is waited for in the background (the listener retries).
-  await Promise.race([changes.start(), delay(CONNECT_TIMEOUT_MS)]);
-  app.addHook('onClose', () => changes.stop());
-  const verifier = createTokenVerifier(config.auth);
-  const rateLimit = await createRateLimit(app, config, (key) => metrics.countRateLimitRejection(key));
+  let stopGraphQL: () => Promise<void>;
+  try {
+    registerDeadlines(app, config.requestTimeoutMs);
+    app.addHook('onClose', async () => {
+      await Promise.all([database.close(), health.close()]);
+    });
+    purgeExpiredKeysRegularly(app, hubs.idempotency);
+    const changes = hubs.changeListener({
+      url: config.databaseDirectUrl ?? url,
+      log: app.log,
+      onReconnect: () => metrics.countListenerReconnect(),
+    });
+    // Listening before the first request is served, so a subscription sees every later change; a
+    // database that is not there yet is waited for in the background (the listener retries).
+    await Promise.race([changes.start(), delay(CONNECT_TIMEOUT_MS)]);
+    app.addHook('onClose', () => changes.stop());
+    const verifier = createTokenVerifier(config.auth);
+    const redis = config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, app.log);
+    app.addHook('onClose', async () => {
+      redis?.disconnect();
+    });
+    const rateLimit = await createRateLimit(app, config, redis, (key) => metrics.countRateLimitRejection(key));
 
-  registerHealthRoutes(app, health, () => stopping);
-  registerMetricsRoute(app, metrics);
-  await registerHttpBasics(app, config);
-  await registerOpenApi(app, [hubs.openApi]);
-  await hubs.registerRoutes(app, { verifier, rateLimit: rateLimit.hook });
-  await registerApiDocs(app);
-  const stopGraphQL = await registerGraphQL(app, {
-    config,
-    modules: [hubs.graphql],
-    verifier,
-    rateLimit: rateLimit.hook,
-    consume: rateLimit.consume,
-    metrics,
-    playgroundToken: options.playgroundToken,
-  });
-  await app.ready();
+    registerHealthRoutes(app, health, () => stopping);
+    registerMetricsRoute(app, metrics);
+    await registerHttpBasics(app, config);
+    await registerOpenApi(app, [hubs.openApi]);
+    await hubs.registerRoutes(app, { verifier, rateLimit: rateLimit.hook });
+    await registerApiDocs(app);
+    stopGraphQL = await registerGraphQL(app, {
+      config,
+      modules: [hubs.graphql],
+      verifier,
+      rateLimit: rateLimit.hook,
+      consume: rateLimit.consume,
+      redis,
+      metrics,
+      playgroundToken: options.playgroundToken,
+    });
+    await app.ready();
+  } catch (error) {
+    // A gateway that did not start holds nothing: its listener and pools would keep the process alive.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
@@ -267,7 +280,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 const trustNearest = (proxies: number) => (_address: string, hop: number) => hop < proxies;
 
-const delay = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms)));
+// Unref'd: a wait that lost its race must not keep a stopped process alive.
+const delay = (ms: number): Promise<void> => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref()));
 
 /** Expired idempotency keys are ignored anyway; deleting them hourly keeps the table small. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;

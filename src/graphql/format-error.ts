@@ -47,6 +47,7 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_NOT_TRUSTED',
   ...Object.values(ERROR_TABLE).map((presentation) => presentation.graphqlCode),
 ]);
 CLIENT_CODES.delete(ERROR_TABLE.INTERNAL.graphqlCode);

@@ -5,6 +5,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import websocket, { type WebsocketHandler } from '@fastify/websocket';
+import type Redis from 'ioredis';
 import type { ContainerType, NonEmptyArray, PubSub } from 'type-graphql';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { Config } from '../config/config';
@@ -22,6 +23,7 @@ import { isIntrospectionOnly } from './introspection';
 import { KnownOperationTypesRule } from './known-operation-types';
 import { jitGateway } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
+import { persistedQueries } from './persisted-queries';
 import { registerPlayground } from './playground';
 import { linkRequest, operationReport } from './operation-report';
 import type { GraphQLModule } from './module';
@@ -29,6 +31,7 @@ import { buildGatewaySchema } from './schema';
 import { socketHandler } from './socket-handler';
 import { socketBudget, subscriptionServerOptions, type SubscriptionMetrics } from './subscriptions';
 import { transportStatus } from './transport-status';
+import { trustGate, TrustedDocuments } from './trusted-documents';
 import { variableProblems } from './variable-problems';
 
 export interface GraphQLDependencies {
@@ -40,6 +43,8 @@ export interface GraphQLDependencies {
   /** Counts a subscribe against the tenant's rate limit (a WebSocket message is no HTTP request). */
   readonly consume: (tenantId: string) => Promise<void>;
   readonly metrics: SubscriptionMetrics;
+  /** The instance's Redis connection when REDIS_URL is set: persisted queries are shared through it. */
+  readonly redis?: Redis;
   /** Pre-filled in the playground's headers editor; only the embedded default has one. */
   readonly playgroundToken?: string;
 }
@@ -147,9 +152,14 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules));
   const formatError = graphqlErrorFormatter(presentations);
   const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
+  const { trustedDocuments: manifest, introspection } = deps.config.graphql;
+  const trusted = manifest === undefined ? undefined : await TrustedDocuments.load(manifest, { schema, maxTokens: MAX_TOKENS, introspection });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: jitGateway(schema),
-    introspection: deps.config.graphql.introspection,
+    introspection,
+    // With trusted documents nothing is registered: the manifest is the whole list.
+    persistedQueries: trusted === undefined ? persistedQueries(deps.redis) : false,
+    ...(trusted === undefined ? {} : { documentStore: trusted.documentStore() }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // The gateway owns signal handling and its shutdown order.
@@ -180,7 +190,6 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   });
   await apollo.start();
 
-  const introspectionOpen = deps.config.graphql.introspection;
   const servePlayground = registerPlayground(app, { endpoint: '/graphql', token: deps.playgroundToken });
   // GraphQL over WebSocket on the GET route of the same path (a route with a wsHandler may only
   // be GET): graphql-ws does on the socket what Apollo's plugins do over HTTP, from the same code.
@@ -201,6 +210,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       consume: (caller) => deps.consume(caller.tenantId),
       limits,
       maxTokens: MAX_TOKENS,
+      trusted,
       maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS_PER_SOCKET,
       // A refusal raised before execution carries the domain error as its original (no path to unwrap by).
       formatError: (error) => formatError(error.toJSON(), error.path === undefined ? (error.originalError ?? error) : error),
@@ -228,8 +238,10 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       verifier: deps.verifier,
       rateLimit: deps.rateLimit,
       // A WebSocket sends its token in connection_init, which graphql-ws checks (4403 when refused).
-      allowAnonymous: (request) => request.ws || (introspectionOpen && isIntrospectionOnly(queryOf(request))),
+      allowAnonymous: (request) => request.ws || (introspection && isIntrospectionOnly(queryOf(request))),
     }),
+    // After the token is checked: an anonymous caller is told 401 before anything about documents.
+    ...(trusted === undefined ? {} : { preHandler: trustGate(trusted) }),
     handler: withDeadline(
       fastifyApolloHandler(apollo, {
         context: async (request) =>

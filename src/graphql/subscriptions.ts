@@ -24,6 +24,7 @@ import { isUnexpected } from './format-error';
 import { KnownOperationTypesRule } from './known-operation-types';
 import { limitViolations, measureOperation, type OperationLimitOptions } from './operation-limits';
 import type { SocketExtra } from './socket-handler';
+import type { TrustedDocuments } from './trusted-documents';
 
 /** What the socket transport counts (open sockets, subscriptions, events delivered). */
 export interface SubscriptionMetrics {
@@ -41,6 +42,8 @@ export interface SubscriptionServerOptions {
   readonly consume: (caller: Caller) => Promise<void>;
   readonly limits: OperationLimitOptions;
   readonly maxTokens: number;
+  /** With trusted documents on, only they may be subscribed with, as over HTTP. */
+  readonly trusted?: TrustedDocuments;
   readonly maxSubscriptionsPerSocket: number;
   readonly formatError: (error: GraphQLError) => GraphQLFormattedError;
   readonly contextFor: (caller: Caller, socket: SocketExtra) => GatewayContext;
@@ -130,7 +133,9 @@ export function subscriptionServerOptions(options: SubscriptionServerOptions): S
         if (error instanceof DomainError) return [new GraphQLError(error.message, { originalError: error })];
         throw error;
       }
-      const prepared = documents.prepare(payload.query);
+      const verdict = options.trusted?.judge(payload) ?? { run: 'as-sent' };
+      if ('refused' in verdict) return [new GraphQLError(verdict.refused.message, { extensions: { code: verdict.refused.code } })];
+      const prepared = verdict.run === 'as-sent' ? documents.prepare(payload.query) : verdict.run;
       if ('errors' in prepared) return prepared.errors;
       const { document } = prepared;
       const operation = document.definitions.find(

@@ -4,8 +4,8 @@ import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor }
 import RedisStore from '@fastify/rate-limit/store/RedisStore';
 // Its in-memory store, the plugin's default, taken the same way so that one instance serves all.
 import LocalStore from '@fastify/rate-limit/store/LocalStore';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import Redis from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import type Redis from 'ioredis';
 import type { Config } from '../config/config';
 import { RateLimitedError } from '../errors/domain-error';
 import type { AccessHook } from './access';
@@ -37,23 +37,11 @@ const LOCAL_KEYS = 5000;
 export async function createRateLimit(
   app: FastifyInstance,
   config: Config,
+  /** The instance's Redis connection when REDIS_URL is set (src/common/redis.ts). */
+  redis: Redis | undefined,
   /** Told of each request refused with 429 (metrics). */
   onRejected: (key: RateLimitKey) => void,
 ): Promise<RateLimit> {
-  const redis =
-    config.redisUrl === undefined
-      ? undefined
-      : new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-  if (redis !== undefined) {
-    reportAvailability(redis, app.log);
-    // Commands sent before the connection is up would be skipped (fail open), so the first requests
-    // of a fresh instance would go uncounted: wait for it, but never longer than a connect attempt.
-    await readyOrTimeout(redis, 1000);
-  }
-  app.addHook('onClose', async () => {
-    redis?.disconnect();
-  });
-
   // One store for every limit of the plugin and for `consume`: the plugin names the Redis key of a
   // limit after its route, while this limit is one for all routes (its `keyGenerator` says whose),
   // and without a route the plugin would write `undefined` there.
@@ -110,32 +98,4 @@ function oneStore(store: CountingStore): FastifyRateLimitStoreCtor {
   return function Shared() {
     return shared;
   } as unknown as FastifyRateLimitStoreCtor;
-}
-
-/**
- * One warning when Redis goes away and one line when it is back: ioredis reports every failed
- * reconnect attempt, which would fill the log while Redis is down.
- */
-function reportAvailability(redis: Redis, log: FastifyBaseLogger): void {
-  let down = false;
-  redis.on('error', (error) => {
-    if (down) return;
-    down = true;
-    log.warn({ err: error }, 'rate-limit store (Redis) unavailable; requests are not limited until it is back');
-  });
-  redis.on('ready', () => {
-    if (!down) return;
-    down = false;
-    log.info('rate-limit store (Redis) is back; requests are limited again');
-  });
-}
-
-function readyOrTimeout(redis: Redis, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

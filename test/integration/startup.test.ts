@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../src/db/data-source';
 import { createTokenVerifier } from '../../src/auth/token-verifier';
 import { loadConfig } from '../../src/config/config';
-import { TEST_SECRET } from '../support/gateway';
+import { databaseUrl, TEST_SECRET } from '../support/gateway';
 import { cleanEnv, runScript as run, startMain, stopMain as stop, type StartedGateway as Started } from '../support/processes';
 import { createScratchDatabase } from '../support/scratch-database';
 import { temporaryFolderPerSuite } from '../support/folders';
@@ -55,6 +57,8 @@ describe('npm start with nothing configured', () => {
 });
 
 describe('refusing to start', () => {
+  const refusals = temporaryFolderPerSuite('hubs-refusals');
+
   test('when DATABASE_URL is set without any auth, then it exits 1 naming AUTH_JWT_SECRET', async () => {
     const result = await run('main.js', [], cleanEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }));
     expect(result.code).toBe(1);
@@ -65,6 +69,19 @@ describe('refusing to start', () => {
     const result = await run('main.js', [], cleanEnv({ REQUEST_TIMEOUT_MS: 'soon' }));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/REQUEST_TIMEOUT_MS must be an integer/);
+  });
+
+  test('when the trusted documents manifest is tampered with, then it exits 1 at once, naming the variable and the operation', async () => {
+    const manifest = join(refusals.path, 'manifest.json');
+    const id = createHash('sha256').update('query GetHub { hubs { total } }').digest('hex');
+    await writeFile(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'GetHub', type: 'query', body: '{ hubs { total } }' }] }));
+    const result = await run(
+      'main.js',
+      [],
+      cleanEnv({ DATABASE_URL: databaseUrl(), AUTH_JWT_SECRET: TEST_SECRET, MIGRATIONS_RUN: 'false', GRAPHQL_TRUSTED_DOCUMENTS: manifest }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/GRAPHQL_TRUSTED_DOCUMENTS lists operation GetHub under the id/);
   });
 });
 
