@@ -1,6 +1,10 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -149,7 +153,8 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   };
   const presentations: ArgumentPresentations = Object.assign({}, ...deps.modules.map((module) => module.arguments));
 
-  const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules));
+  const entities = deps.config.graphql.federation ? Object.assign({}, ...deps.modules.map((module) => module.entities ?? {})) : undefined;
+  const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules), entities);
   const formatError = graphqlErrorFormatter(presentations);
   const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
   const { trustedDocuments: manifest, introspection } = deps.config.graphql;
@@ -179,6 +184,9 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       ApolloServerPluginLandingPageDisabled(),
       // No HTTP caching of GraphQL answers here; the cache-control plugin would still hook every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo traces every field of a subgraph's operations for the router (ftv1) when asked to;
+      // tracing here is OpenTelemetry's, one span per operation, not per field.
+      ...(entities === undefined ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       errorLogging,
       variableProblems(deps.modules, presentations),
       transportStatus,

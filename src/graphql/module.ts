@@ -1,4 +1,5 @@
 import type { Problem, RuleKind } from '../errors/domain-error';
+import type { GatewayContext } from './context';
 
 /** How one property of a domain appears among a GraphQL operation's arguments. */
 export interface ArgumentPresentation {
@@ -15,6 +16,16 @@ export interface ResolverBinding {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
   readonly type: Function;
   readonly instance: object;
+}
+
+/**
+ * A type other subgraphs of a federated graph may refer to (Apollo Federation's entity): its key
+ * field, and how a reference (`{ __typename, <key>: … }`) becomes the object, for the caller of
+ * the request; null when the caller may not see it.
+ */
+export interface EntityBinding {
+  readonly key: string;
+  resolveReference(reference: Readonly<Record<string, unknown>>, context: GatewayContext): Promise<unknown>;
 }
 
 /**
@@ -42,4 +53,6 @@ export interface GraphQLModule {
    * subscription's `topicId` and answers its events.
    */
   readonly topics?: Readonly<Record<string, (topicId: unknown) => AsyncIterable<unknown>>>;
+  /** The domain's federation entities, by GraphQL type name; served only with GRAPHQL_FEDERATION. */
+  readonly entities?: Readonly<Record<string, EntityBinding>>;
 }

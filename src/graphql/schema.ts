@@ -1,6 +1,8 @@
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { GatewayContext } from './context';
+import { subgraphSchema } from './federation';
+import type { EntityBinding } from './module';
 
 /**
  * The gateway's schema, from the type-graphql resolver classes of its domains. Argument validation
@@ -8,8 +10,13 @@ import type { GatewayContext } from './context';
  * running class-validator as well would only judge twice. Resolvers come from each app's own
  * container (through the context), so two apps in one process never share a service.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
-export async function buildGatewaySchema(resolvers: NonEmptyArray<Function>, pubSub: PubSub = NO_TOPICS): Promise<GraphQLSchema> {
+export async function buildGatewaySchema(
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
+  resolvers: NonEmptyArray<Function>,
+  pubSub: PubSub = NO_TOPICS,
+  /** With these, the schema is an Apollo Federation 2 subgraph serving them as entities (GRAPHQL_FEDERATION). */
+  entities?: Readonly<Record<string, EntityBinding>>,
+): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
     pubSub,
@@ -20,7 +27,7 @@ export async function buildGatewaySchema(resolvers: NonEmptyArray<Function>, pub
   describe(schema.getQueryType(), 'What you can read. Every field needs a token; those of another tenant are never seen.');
   describe(schema.getMutationType(), 'What you can change. The fields of one operation run one after the other, in the order sent.');
   describe(schema.getSubscriptionType(), 'What you can follow live, over GraphQL over WebSocket at /graphql (the token goes in connection_init).');
-  return schema;
+  return entities === undefined ? schema : subgraphSchema(schema, entities);
 }
 
 /** For a schema that is only printed or inspected: type-graphql wants a pubSub once a subscription exists. */

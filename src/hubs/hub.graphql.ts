@@ -42,14 +42,17 @@ const judge = (check: (input: unknown) => unknown) => (value: unknown) => (isObj
 
 /** Hubs as the GraphQL kit serves them. */
 export function hubGraphQLModule(service: HubService): GraphQLModule {
+  const hubs = new HubResolver(service);
   return {
     resolvers: [
-      { type: HubResolver, instance: new HubResolver(service) },
+      { type: HubResolver, instance: hubs },
       { type: HubConnectionResolver, instance: new HubConnectionResolver() },
     ],
     arguments: ARGUMENTS,
     problemFor: (name, kind) => problemIfRuled(PROPERTY_OF[name] ?? name, kind),
     argumentJudges: { 'createHub.input': judge(checkNewHub), 'updateHub.input': judge(checkHubChanges) },
     topics: { [HUB_CHANGES_TOPIC]: (topicId) => service.watch(topicId as HubChangeTopic) },
+    // Through the request's reader, so the references of one `_entities` call are one statement.
+    entities: { Hub: { key: 'hubId', resolveReference: (reference, context) => hubs.hubByReference(reference, context) } },
   };
 }

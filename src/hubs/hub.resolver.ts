@@ -107,6 +107,11 @@ export class HubResolver {
   }
 
   /** One reader per operation, so every `hub` and `hubsByIds` field of it shares one batch. */
+  /** A federated graph's reference to a hub (`_entities`): in the caller's tenant, null elsewhere. */
+  hubByReference(reference: Readonly<Record<string, unknown>>, context: GatewayContext): Promise<Hub | null> {
+    return this.readerOf(context).get(reference.hubId);
+  }
+
   private readerOf(context: GatewayContext): HubReader {
     return context.once(HUB_READER, () => this.hubService.reader(context.requireCaller(), context.budget));
   }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parse, print, visit, type DefinitionNode } from 'graphql';
-import { printGatewaySchema, SCHEMA_FILE } from '../../src/scripts/emit-schema';
+import { printGatewaySchema, printSubgraphSdl, SCHEMA_FILE, SUBGRAPH_SCHEMA_FILE } from '../../src/scripts/emit-schema';
 
 /** CONTRACT.md section 4, verbatim but for comments, plus the scalar it uses. */
 const CONTRACT_SDL = `
@@ -69,6 +69,22 @@ function shapes(sdl: string): Record<string, string> {
 describe('the GraphQL schema', () => {
   test('when the code is built, then its SDL equals the committed schema.graphql (run `npm run schema` after a change)', async () => {
     expect(await printGatewaySchema()).toBe(readFileSync(SCHEMA_FILE, 'utf8'));
+  });
+
+  test('when the code is built, then its Federation 2 subgraph SDL equals the committed schema.subgraph.graphql (run `npm run schema`)', async () => {
+    expect(await printSubgraphSdl()).toBe(readFileSync(SUBGRAPH_SCHEMA_FILE, 'utf8'));
+  });
+
+  test('when served as a subgraph, then Hub is an entity keyed by hubId and the API is otherwise the same', async () => {
+    const subgraph = await printSubgraphSdl();
+    expect(subgraph).toMatch(/^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \["@key"\]\)/);
+    expect(subgraph).toContain('type Hub @key(fields: "hubId") {');
+    // The federation fields come as an extension of Query, which would replace Query in `shapes`.
+    expect(subgraph).toMatch(/extend type Query \{\n {2}_entities\(representations: \[_Any!\]!\): \[_Entity\]!\n {2}_service: _Service!\n\}/);
+    const served = shapes(subgraph.replace(/extend type Query \{[^}]*\}/, ''));
+    for (const [name, shape] of Object.entries(shapes(await printGatewaySchema()))) {
+      expect([name, served[name]?.replace(' @key(fields: "hubId")', '')]).toEqual([name, shape]);
+    }
   });
 
   test('when compared with the contract, then every type, field, argument, default and nullability matches', async () => {
