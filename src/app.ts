@@ -107,7 +107,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (url === undefined) throw new Error('buildApp needs config.databaseUrl');
   // On connections of their own: the app's pool carries the request deadline as statement
   // timeout, which a long migration must not be held to.
-  if (config.migrationsRun) await migrateDatabase(url);
+  // A direct session when DATABASE_URL goes through a transaction pooler: migrations hold an advisory lock.
+  if (config.migrationsRun) await migrateDatabase(config.databaseDirectUrl ?? url);
 
   const database = new Database({
     url,
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     connectionWaitMs: Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
     onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed; the pool replaces it'),
     onStatement: (name) => metrics.countStatement(name),
+    sessionState: config.databasePreparedStatements,
   });
   const metrics: GatewayMetrics = new GatewayMetrics({ poolSize: config.databasePoolSize, pool: () => database.counts() });
   const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel));
@@ -158,6 +160,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     url,
     MIGRATION_NAMES,
     Math.min(CONNECT_TIMEOUT_MS, config.requestTimeoutMs),
+    config.databasePreparedStatements,
   );
 
   observeRequests(app, observe);

@@ -15,6 +15,11 @@ export interface Config {
    */
   readonly databaseDirectUrl: string | undefined;
   readonly databasePoolSize: number;
+  /**
+   * Named prepared statements and session parameters on the pool; false behind a transaction-
+   * pooling proxy that keeps neither (PgBouncer in transaction mode).
+   */
+  readonly databasePreparedStatements: boolean;
   readonly migrationsRun: boolean;
   readonly auth: AuthConfig;
   readonly requestTimeoutMs: number;
@@ -110,6 +115,7 @@ export const CONFIG_VARIABLES = [
   'DATABASE_URL',
   'DATABASE_DIRECT_URL',
   'DATABASE_POOL_SIZE',
+  'DATABASE_PREPARED_STATEMENTS',
   'MIGRATIONS_RUN',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
@@ -237,6 +243,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl,
     databaseDirectUrl: url('DATABASE_DIRECT_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databasePreparedStatements: boolean('DATABASE_PREPARED_STATEMENTS', true),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
     auth: {
       jwtSecret,

@@ -37,7 +37,10 @@ export function sendCancelRequest(key: SessionKey): Promise<void> {
       message.writeInt32BE(CANCEL_REQUEST_CODE, 4);
       message.writeInt32BE(key.processId, 8);
       message.writeInt32BE(key.secretKey, 12);
-      socket.end(message);
+      // Written, not ended: the server closes the connection once it has the cancel. PgBouncer 1.18
+      // crashes (FATAL "bad client state") when the client's end of a cancel connection closes
+      // first, which would take down every session through it.
+      socket.write(message);
     });
     socket.once('close', done);
     socket.once('error', done);

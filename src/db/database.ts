@@ -55,6 +55,15 @@ export interface DatabaseOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Told of every statement sent, by its name (`unnamed` for the others): the metrics count them. */
   readonly onStatement?: (name: string) => void;
+  /**
+   * False behind a transaction-pooling proxy (PgBouncer in transaction mode, DATABASE_PREPARED_STATEMENTS):
+   * each transaction may land on another server session, so none may rely on session state.
+   * Statements are then sent unnamed (a named one prepared on one session is unknown on the next),
+   * and no session parameters are sent at connect (PgBouncer refuses them, and would not keep them):
+   * transactions still set their own limits (`SET LOCAL`), and a single statement is held to its
+   * deadline by the cancel request, which the proxy forwards.
+   */
+  readonly sessionState?: boolean;
 }
 
 /** What the pool says about itself, for the metrics. */
@@ -96,9 +105,13 @@ export class Database {
       // Dead peers are noticed by the kernel instead of hanging a query forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      statement_timeout: options.statementTimeoutMs,
-      lock_timeout: options.statementTimeoutMs,
-      idle_in_transaction_session_timeout: options.statementTimeoutMs + 1000,
+      ...(options.sessionState === false
+        ? {}
+        : {
+            statement_timeout: options.statementTimeoutMs,
+            lock_timeout: options.statementTimeoutMs,
+            idle_in_transaction_session_timeout: options.statementTimeoutMs + 1000,
+          }),
     });
     this.pool.on('error', (error) => options.onIdleError?.(error));
   }
@@ -157,7 +170,7 @@ export class Database {
         try {
           const releaseSlot = this.connections.tryAcquire() ?? (await wait(this.connections.acquire(this.waitUntil(work, until)), work.deadline));
           try {
-            const connection = new Connection(await this.connect(work.deadline, until), work.deadline, this.options.statementTimeoutMs, this.options.onStatement);
+            const connection = new Connection(await this.connect(work.deadline, until), work.deadline, this.options);
             try {
               return await use(connection);
             } finally {
@@ -246,22 +259,22 @@ class Connection {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly deadline: Deadline,
-    private readonly timeoutMs: number,
-    private readonly onStatement?: (name: string) => void,
+    private readonly options: Pick<DatabaseOptions, 'statementTimeoutMs' | 'onStatement' | 'sessionState'>,
   ) {}
 
   async run(statement: Statement, values: readonly unknown[]): Promise<Row[]> {
     this.deadline.throwIfExpired();
-    this.onStatement?.(statement.name ?? 'unnamed');
+    this.options.onStatement?.(statement.name ?? 'unnamed');
     const stopListening = this.deadline.onExpiry(() => {
       this.discard = true;
       void sendCancelRequest(sessionKey(this.client));
     });
     try {
-      const result = await this.client.query({ name: statement.planEachTime ? undefined : statement.name, text: statement.text, values: values as unknown[] });
+      const named = !statement.planEachTime && this.options.sessionState !== false;
+      const result = await this.client.query({ name: named ? statement.name : undefined, text: statement.text, values: values as unknown[] });
       return result.rows as Row[];
     } catch (error) {
-      const translated = translateDatabaseError(error, this.timeoutMs);
+      const translated = translateDatabaseError(error, this.options.statementTimeoutMs);
       if (translated instanceof ServiceUnavailableError) this.discard = true;
       throw translated;
     } finally {

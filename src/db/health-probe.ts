@@ -23,6 +23,8 @@ export class HealthProbe {
     private readonly migrations: readonly string[],
     /** A probe that takes longer than this reports the database down. */
     private readonly timeoutMs: number,
+    /** False behind a transaction-pooling proxy, which refuses session parameters (DATABASE_PREPARED_STATEMENTS). */
+    private readonly sessionState = true,
   ) {}
 
   check(): Promise<DatabaseHealth> {
@@ -61,7 +63,7 @@ export class HealthProbe {
       connectionString: this.url,
       application_name: 'hubs-gateway-health',
       connectionTimeoutMillis: this.timeoutMs,
-      statement_timeout: this.timeoutMs,
+      ...(this.sessionState ? { statement_timeout: this.timeoutMs } : {}),
       // The server may be there and silent: the probe must still come back.
       query_timeout: this.timeoutMs,
       keepAlive: true,

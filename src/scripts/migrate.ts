@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const zeroConfig = config.databaseUrl === undefined ? await startZeroConfig(config) : undefined;
   try {
-    const applied = await migrateDatabase((zeroConfig?.config.databaseUrl ?? config.databaseUrl) as string);
+    // DATABASE_DIRECT_URL past a transaction pooler: the migrations hold a session's advisory lock.
+    const applied = await migrateDatabase((zeroConfig?.config.databaseUrl ?? config.databaseDirectUrl ?? config.databaseUrl) as string);
     console.log(applied.length === 0 ? 'No pending migrations.' : `Applied: ${applied.join(', ')}`);
   } finally {
     await zeroConfig?.embedded.stop();

@@ -120,7 +120,8 @@ function binariesDir(): string {
   return join(dirname(entry), '..', 'native', 'bin');
 }
 
-async function postgresUserIds(): Promise<Required<RunAs>> {
+/** The `postgres` system user, which the servers tests start as root run as (PostgreSQL and PgBouncer refuse root). */
+export async function postgresUserIds(): Promise<Required<RunAs>> {
   const [uid, gid] = await Promise.all([
     runProgram('id', ['-u', 'postgres'], {}),
     runProgram('id', ['-g', 'postgres'], {}),
