@@ -20,7 +20,7 @@ import { GatewayContext } from './context';
 import { domainErrorExtensions, graphqlErrorFormatter, isUnexpected, type ArgumentPresentations } from './format-error';
 import { isIntrospectionOnly } from './introspection';
 import { KnownOperationTypesRule } from './known-operation-types';
-import { jitGateway } from './jit-executor';
+import { jitGateway, type TraceOperation } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { registerPlayground } from './playground';
 import { linkRequest, operationReport } from './operation-report';
@@ -42,6 +42,8 @@ export interface GraphQLDependencies {
   readonly metrics: SubscriptionMetrics;
   /** Pre-filled in the playground's headers editor; only the embedded default has one. */
   readonly playgroundToken?: string;
+  /** A span per operation (src/tracing); absent when tracing is off. */
+  readonly traceOperation?: TraceOperation;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
@@ -146,9 +148,11 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
 
   const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules));
   const formatError = graphqlErrorFormatter(presentations);
+  const traceOperation = deps.traceOperation;
+  const errorCode = (error: GraphQLError) => String(formatError(error.toJSON(), error).extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: jitGateway(schema),
+    gateway: jitGateway(schema, traceOperation && ((operation, execute) => traceOperation(operation, execute, errorCode))),
     introspection: deps.config.graphql.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
