@@ -43,6 +43,8 @@ export function samplerFor(config: Pick<TracingConfig, 'sampler' | 'samplerRatio
   }
 }
 
+const UNTRACED_PATHS = /^\/(health\/|metrics(\?|$))/;
+
 /** A collector that stays down is said once a minute, not once a batch. */
 const EXPORT_WARNING_INTERVAL_MS = 60_000;
 
@@ -108,6 +110,9 @@ export function startTracing(config: TracingConfig): Tracing {
       // request and push the operation span one level down.
       instrumentHooks: false,
       instrumentHandler: false,
+      // A balancer's health checks and Prometheus's scrapes would be most of the traces, and none
+      // of them tells anything about a caller.
+      ignorePaths: ({ url }) => UNTRACED_PATHS.test(url),
       requestHook: (span, request) => {
         span.updateName(serverSpanName(request));
         // @fastify/otel records the URL with its query; a GraphQL GET carries variables there.

@@ -86,6 +86,8 @@ describe.each(['http/json', 'http/protobuf'])('with OTLP over %s', (protocol) =>
       missingCode = missing.body.errors?.[0]?.extensions.code;
       const read = await fetch(`${started.restUrl}/${hubId}`, { headers: { authorization: `Bearer ${token}` } });
       expect(read.status).toBe(200);
+      const base = started.graphqlUrl.replace(/\/graphql$/, '');
+      for (const path of ['/health/ready', '/health/live', '/metrics']) expect((await fetch(`${base}${path}`)).status).toBe(200);
     } finally {
       exitCode = await stopMain(started);
       output = started.output();
@@ -166,8 +168,17 @@ describe.each(['http/json', 'http/protobuf'])('with OTLP over %s', (protocol) =>
     expect(insert?.attributes['db.query.text']).toMatch(/VALUES \(\$1, \$2/);
   });
 
+  test('when health checks and metrics scrapes come, then they make no spans', () => {
+    expect(spans.filter((span) => span.kind === SERVER).map((span) => span.name).sort()).toEqual([
+      'GET /api/v1/hubs/:hubId',
+      'POST /graphql',
+      'POST /graphql',
+      'POST /graphql',
+    ]);
+  });
+
   test("when a request is logged, then its line carries its server span's trace id", () => {
-    const lines = requestLines(output);
+    const lines = requestLines(output).filter((line) => !/^\/(health|metrics)/.test(String(line.route)));
     expect(lines.length).toBe(4);
     const servers = spans.filter((span) => span.kind === SERVER);
     expect(lines.map((line) => line.traceId).sort()).toEqual(servers.map((span) => span.traceId).sort());
