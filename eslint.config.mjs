@@ -17,7 +17,16 @@ const GRAPHQL_CODE = ['**/graphql/**', '**/*.resolver', '**/*.type', '**/*.input
 const GRAPHQL_PACKAGES = ['graphql', 'graphql/*', 'type-graphql', 'graphql-scalars', 'graphql-jit', 'graphql-query-complexity', '@apollo/*', '@as-integrations/*'];
 const HTTP_PACKAGES = ['fastify', 'fastify/*', '@fastify/*'];
 
-const restrict = (...groups) => ['error', { patterns: groups.map(([group, message]) => ({ group, message })) }];
+/**
+ * Tracing's SDK is loaded only when tracing is configured (CONTRACT.md section 5: "unset, no
+ * tracing code runs"): src/main.ts requires src/tracing/ then, and nothing else imports the SDK.
+ * (@opentelemetry/api alone costs nothing, but the kits do not need it either.)
+ */
+const OPENTELEMETRY_SDK = ['@opentelemetry/*', '@fastify/otel'];
+const SDK_OUTSIDE_TRACING = [OPENTELEMETRY_SDK, 'Only src/tracing/ loads OpenTelemetry; src/main.ts requires it only when tracing is configured.'];
+
+const restrictGroups = (groups) => ['error', { patterns: groups.map(([group, message]) => ({ group, message })) }];
+const restrict = (...groups) => restrictGroups([...groups, SDK_OUTSIDE_TRACING]);
 
 const layers = [
   {
@@ -58,6 +67,19 @@ const layers = [
     // The GraphQL view of hubs, and the module that plugs both views into the kits.
     files: domainFiles('resolver', 'type', 'input', 'graphql', 'module'),
     rule: restrict([ABOVE, 'A domain does not import the app or its entry points.']),
+  },
+  {
+    // Tracing: the SDK and the hooks it gives the kits; src/main.ts loads it only when configured.
+    files: ['src/tracing/**/*.ts'],
+    rule: restrictGroups([
+      [DOMAINS, 'Tracing knows no domain.'],
+      [ABOVE, 'Tracing does not import the app or its entry points.'],
+    ]),
+  },
+  {
+    // The app and the entry points hold no tracing code of their own.
+    files: ['src/*.ts', 'src/scripts/**/*.ts', 'src/dev/**/*.ts'],
+    rule: restrict(),
   },
 ];
 

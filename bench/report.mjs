@@ -184,6 +184,25 @@ export async function report({ runs, live, config, goals, datasets, database, ti
       return [label, fmt.rps(quiet.rps), fmt.rps(announcing.rps), fmt.ratio(ratio(announcing, quiet)), fmt.ms(quiet.p50), fmt.ms(announcing.p50)];
     });
   const quietTable = markdownTable(['create', 'req/s without announcements', 'req/s with', 'with / without', 'p50 ms without', 'p50 ms with'], quietRows);
+  // Tracing's cost: the same reads untraced, and traced with every request or one in ten sampled.
+  const tracedRows = [
+    ['REST get one hub', 'rest-get'],
+    ['GraphQL hub', 'gql-hub'],
+  ]
+    .filter(([, kind]) => s('gateway', kind) && (s('gateway-traced', kind) || s('gateway-traced-10', kind)))
+    .flatMap(([label, kind]) =>
+      [
+        ['off', 'gateway'],
+        ['100 %', 'gateway-traced'],
+        ['10 %', 'gateway-traced-10'],
+      ]
+        .filter(([, server]) => s(server, kind))
+        .map(([sampled, server]) => {
+          const [row, off] = [s(server, kind), s('gateway', kind)];
+          return [label, sampled, fmt.rps(row.rps), fmt.ms(row.p50), fmt.ms(row.p99), fmt.mb(row.rssMb), fmt.cpu(row), server === 'gateway' ? '' : fmt.ratio(ratio(row, off)), server === 'gateway' ? '' : fmt.ratio(p50Ratio(row, off))];
+        }),
+    );
+  const tracedTable = markdownTable(['scenario', 'traced', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'CPU % server / other', 'req/s vs off', 'p50 vs off'], tracedRows);
   if (live !== null && live !== undefined) {
     target('live: p99 ms from acknowledgement to delivery', live.p99, goals.liveP99Ms, true);
     target('live: RSS KB per open socket', live.kbPerSocket, goals.liveKbPerSocket, true);
@@ -232,6 +251,12 @@ export async function report({ runs, live, config, goals, datasets, database, ti
     say(quietTable);
     say();
   }
+  if (tracedRows.length > 0) {
+    say('Tracing: OTLP http/protobuf to a sink that answers 200; sampled always_on (100 %) and parentbased_traceidratio 0.1 (10 %)');
+    say();
+    say(tracedTable);
+    say();
+  }
   if (liveTable !== null) {
     say('Live changes: one tenant\'s subscribers on one gateway, a writer changing one hub (delay from each write\'s HTTP answer to each delivery)');
     say();
@@ -269,6 +294,7 @@ export async function report({ runs, live, config, goals, datasets, database, ti
     scaleTable: scaleRows.length > 0 ? scaleTable : null,
     deepTable: deepRows.length > 0 ? deepTable : null,
     quietTable: quietRows.length > 0 ? quietTable : null,
+    tracedTable: tracedRows.length > 0 ? tracedTable : null,
     live: live ?? null,
     liveTable,
     targetTable,

@@ -7,8 +7,9 @@
 //   npm run bench -- --smoke      # a few seconds per server: proves the harness works, no speed claims
 //
 // Options: --rounds N  --duration S (whole seconds)  --warmup S  --connections N  --no-scale
-//          --only gateway,limit,peer,gateway-quiet,gateway-deep,gateway-large,live (a subset of the
-//          servers; live: the subscriptions stage)
+//          --only gateway,limit,peer,gateway-quiet,gateway-deep,gateway-large,gateway-traced,
+//          gateway-traced-10,live (a subset of the servers; live: the subscriptions stage;
+//          gateway-traced*: tracing at 100 % and 10 %, against gateway)
 //          --cpu-prof (each server writes bench/profiles/<server>-round<N>.cpuprofile; summarise one
 //          with `node bench/profile-top.mjs FILE`)
 //          --live-sockets N (sockets of the live stage, 10 subscriptions each; default 100)
@@ -30,7 +31,7 @@ import { createDatabase, seed, seedDeepTenant, startDatabase, tenantsOf, withCli
 import { measureLive } from './live.mjs';
 import { runLoad, startLoadGenerator } from './measure.mjs';
 import { failedRequests, fmt, report } from './report.mjs';
-import { benchServers, startServer, stopServer } from './servers.mjs';
+import { benchServers, startOtlpSink, startServer, stopServer } from './servers.mjs';
 import { BENCH, BenchError, cleanup, distFile, fail, PINNED, say, warn, warnIfUnpinned } from './support.mjs';
 
 const startedAt = Date.now();
@@ -202,7 +203,10 @@ async function main() {
   const { small, large, deep, quietUrl, readers, largeReaders, deepReader, writers } = await prepareData(adminUrl, suffix);
   // Seeded values of hub 1 of any tenant (see seed()), to compare with what each server answers.
   const data = { writers, hubRow: () => ({ name: 'Hub 1', closeDormantConversation: 1, statusId: 2000 }) };
-  const servers = selectedServers(benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, deepUrl: deep.url, deepLabel: deep.label, quietUrl, readers, largeReaders, deepReader, writers }));
+  const otlpSink = await startOtlpSink();
+  const servers = selectedServers(
+    benchServers({ smallUrl: small.url, largeUrl: large?.url, largeLabel: large?.label, deepUrl: deep.url, deepLabel: deep.label, quietUrl, otlpSinkUrl: otlpSink.url, readers, largeReaders, deepReader, writers }),
+  );
 
   const loader = startLoadGenerator();
   const runs = [];
@@ -221,6 +225,7 @@ async function main() {
     live = await measureLive(gateway, readers[0], { ...CONFIG.live, poolSize: CONFIG.poolSize, cpuProf: CONFIG.cpuProf });
   }
 
+  if (servers.some((server) => server.id.startsWith('gateway-traced')) && otlpSink.exports() === 0) fail('the traced gateways exported no span to the OTLP sink');
   await report({
     runs,
     live,

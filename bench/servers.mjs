@@ -2,6 +2,7 @@
 // stopping one of them pinned to core 0.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -20,7 +21,7 @@ const DEEP = { connections: 8 };
  * Every server of a full run and what each is measured on: readers read the seeded tenants,
  * writers create hubs in tenants of their own (removed after each create scenario).
  */
-export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabel, quietUrl, readers, largeReaders, deepReader, writers }) {
+export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabel, quietUrl, otlpSinkUrl, readers, largeReaders, deepReader, writers }) {
   const gateway = {
     nodeArgs: [join(DIST, 'src', 'main.js')],
     env: { AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: '1000000000', LOG_LEVEL: 'warn', MIGRATIONS_RUN: 'true' },
@@ -70,6 +71,22 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabe
       scenarios: [scenario('rest-create', 'REST create', writers), scenario('gql-create', 'GraphQL createHub', writers)],
     });
   }
+  if (otlpSinkUrl !== undefined) {
+    // The cost of tracing: the first gateway's reads of one hub, every span exported (OTLP
+    // http/protobuf, the default) to a collector that takes them and throws them away.
+    const traced = (id, label, sampler) => ({
+      id,
+      label,
+      databaseUrl: smallUrl,
+      ...gateway,
+      env: { ...gateway.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpSinkUrl, ...sampler },
+      scenarios: [scenario('rest-get', 'REST get', readers), scenario('gql-hub', 'GraphQL hub', readers)],
+    });
+    servers.push(
+      traced('gateway-traced', 'gateway, traced 100 %', { OTEL_TRACES_SAMPLER: 'always_on' }),
+      traced('gateway-traced-10', 'gateway, traced 10 %', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
+    );
+  }
   if (deepUrl === undefined) return servers;
   servers.push({
     id: 'gateway-deep',
@@ -97,6 +114,25 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabe
     });
   }
   return servers;
+}
+
+/**
+ * A stand-in OTLP collector for the traced gateways: it reads each export and answers 200, so
+ * what is measured is the gateway's side of tracing (spans, batching, encoding, sending).
+ */
+export async function startOtlpSink() {
+  let exports = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      exports++;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  onCleanup(() => new Promise((resolveClose) => server.close(() => resolveClose())));
+  server.unref();
+  return { url: `http://127.0.0.1:${server.address().port}`, exports: () => exports };
 }
 
 /** `npm ci` of bench/peer/ once, before the peer's first start. */

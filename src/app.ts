@@ -23,6 +23,7 @@ import { createRateLimit } from './http/rate-limit';
 import { observeRequests, requestObserver } from './http/request-observation';
 import { hubModule } from './hubs/hub.module';
 import type { IdempotencyRepository } from './idempotency/idempotency.repository';
+import type { RequestTracing } from './tracing/request-tracing';
 
 /** A built gateway: the Fastify app (for `listen` or `inject`) and how to stop everything it holds. */
 export interface Gateway {
@@ -52,6 +53,8 @@ export interface BuildOptions {
   readonly playgroundToken?: string;
   /** How long a stopping gateway answers 503 on open connections before closing them (default `DRAIN_LINGER_MS`). */
   readonly drainLingerMs?: number;
+  /** Tracing's hooks; `src/main.ts` passes them only when tracing is configured (and started). */
+  readonly tracing?: RequestTracing;
 }
 
 /**
@@ -120,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sessionState: config.databasePreparedStatements,
   });
   const metrics: GatewayMetrics = new GatewayMetrics({ poolSize: config.databasePoolSize, pool: () => database.counts() });
-  const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel));
+  const observe = requestObserver(metrics, REQUEST_LINE_LEVELS.has(config.logLevel), options.tracing?.traceIdOf);
 
   const app = Fastify({
     logger: {
@@ -247,6 +250,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       redis,
       metrics,
       playgroundToken: options.playgroundToken,
+      traceOperation: options.tracing?.traceOperation,
     });
     await app.ready();
   } catch (error) {

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
-import { buildApp, type Gateway } from './app';
+import type * as AppModule from './app';
+import type { Gateway } from './app';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { banner, LocalStartError, startLocally, type LocalStart } from './dev/local-start';
+import type * as LocalStartModule from './dev/local-start';
+import type { LocalStart } from './dev/local-start';
+import type * as TracingModule from './tracing/tracing';
+import type { Tracing } from './tracing/tracing';
+
+/** How long a stop waits for the last spans to be exported: a collector that does not answer must not hold the exit. */
+const TRACING_SHUTDOWN_MS = 2000;
 
 /**
  * `npm start`: load the configuration (and, with no database configured, start the local one),
@@ -16,13 +23,22 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Before anything that loads pg or Fastify: instrumentation patches them as they are required.
+  // Without an endpoint, no module of the OpenTelemetry SDK is ever loaded. (require, not import():
+  // this file is CommonJS, and import() would load the app as an ES module, past those patches.)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const tracing = config.tracing === undefined ? undefined : (require('./tracing/tracing') as typeof TracingModule).startTracing(config.tracing);
+  const { banner, LocalStartError, startLocally } = require('./dev/local-start') as typeof LocalStartModule;
+  const { buildApp } = require('./app') as typeof AppModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
   let local: LocalStart | undefined;
   if (config.databaseUrl === undefined) {
     console.log('No DATABASE_URL: starting the embedded PostgreSQL (data in .data/) ...');
     try {
       local = await startLocally(config);
     } catch (error) {
-      if (error instanceof LocalStartError) return fail(error.message);
+      if (error instanceof LocalStartError) return fail(error.message, tracing);
       throw error;
     }
     config = local.config;
@@ -30,14 +46,14 @@ async function main(): Promise<void> {
 
   let gateway: Gateway;
   try {
-    gateway = await buildApp(config, { playgroundToken: local?.playgroundToken });
+    gateway = await buildApp(config, { playgroundToken: local?.playgroundToken, tracing: tracing?.hooks });
     await gateway.app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await local?.stop();
-    return fail(`The gateway did not start: ${(error as Error).message}`);
+    return fail(`The gateway did not start: ${(error as Error).message}`, tracing);
   }
 
-  handleSignals(gateway, local);
+  handleSignals(gateway, local, tracing);
   console.log(banner(baseUrl(gateway, config), config, local));
 }
 
@@ -49,7 +65,7 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
  * the whole process group, orchestrators repeat theirs. A repeated signal must not cut short the
  * drain the first one started, so every listener stays installed and later signals only say so.
  */
-function handleSignals(gateway: Gateway, local: LocalStart | undefined): void {
+function handleSignals(gateway: Gateway, local: LocalStart | undefined, tracing: Tracing | undefined): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -65,6 +81,8 @@ function handleSignals(gateway: Gateway, local: LocalStart | undefined): void {
       gateway.app.log.error({ err: error }, 'error while closing the gateway');
       exitCode = 1;
     }
+    // After the app closed, so the spans of the last requests are in the final export.
+    await tracing?.shutdown(TRACING_SHUTDOWN_MS);
     await local?.stop();
     process.exit(exitCode);
   };
@@ -78,9 +96,11 @@ function baseUrl(gateway: Gateway, config: Config): string {
   return `http://${host}:${port}`;
 }
 
-function fail(message: string): void {
+/** Tracing's exporter would otherwise keep the process alive after a failed start. */
+async function fail(message: string, tracing?: Tracing): Promise<void> {
   console.error(message);
   process.exitCode = 1;
+  await tracing?.shutdown(TRACING_SHUTDOWN_MS);
 }
 
 void main();

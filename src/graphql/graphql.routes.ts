@@ -25,7 +25,7 @@ import { GatewayContext } from './context';
 import { domainErrorExtensions, graphqlErrorFormatter, isUnexpected, type ArgumentPresentations } from './format-error';
 import { isIntrospectionOnly } from './introspection';
 import { KnownOperationTypesRule } from './known-operation-types';
-import { jitGateway } from './jit-executor';
+import { jitGateway, type TraceOperation } from './jit-executor';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { persistedQueries } from './persisted-queries';
 import { registerPlayground } from './playground';
@@ -51,6 +51,8 @@ export interface GraphQLDependencies {
   readonly redis?: Redis;
   /** Pre-filled in the playground's headers editor; only the embedded default has one. */
   readonly playgroundToken?: string;
+  /** A span per operation (src/tracing); absent when tracing is off. */
+  readonly traceOperation?: TraceOperation;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type for resolver classes
@@ -156,11 +158,13 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   const entities = deps.config.graphql.federation ? Object.assign({}, ...deps.modules.map((module) => module.entities ?? {})) : undefined;
   const schema = await buildGatewaySchema(bindings.map((binding) => binding.type) as NonEmptyArray<ResolverClass>, topicsOf(deps.modules), entities);
   const formatError = graphqlErrorFormatter(presentations);
+  const traceOperation = deps.traceOperation;
+  const errorCode = (error: GraphQLError) => String(formatError(error.toJSON(), error).extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
   const { trustedDocuments: manifest, introspection } = deps.config.graphql;
   const trusted = manifest === undefined ? undefined : await TrustedDocuments.load(manifest, { schema, maxTokens: MAX_TOKENS, introspection });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: jitGateway(schema),
+    gateway: jitGateway(schema, traceOperation && ((operation, execute) => traceOperation(operation, execute, errorCode))),
     introspection,
     // With trusted documents nothing is registered: the manifest is the whole list.
     persistedQueries: trusted === undefined ? persistedQueries(deps.redis) : false,

@@ -18,6 +18,20 @@ import {
  */
 const RUNS_BEFORE_COMPILING = 2;
 
+/**
+ * Runs one operation's execution (tracing: inside a span of its own, so the statements it sends
+ * are that span's children). It calls `execute` once and returns its result; `errorCode` names an
+ * error as the client will see it (`extensions.code`).
+ */
+export type TraceOperation = (
+  operation: OperationDefinitionNode,
+  execute: () => Promise<ExecutionResult>,
+  errorCode: (error: GraphQLError) => string,
+) => Promise<ExecutionResult>;
+
+/** `TraceOperation` with the error codes bound by the route that knows them. */
+export type AroundOperation = (operation: OperationDefinitionNode, execute: () => Promise<ExecutionResult>) => Promise<ExecutionResult>;
+
 interface Seen {
   runs: number;
   readonly compiled: Map<string, CompiledQuery | ExecutionResult>;
@@ -33,7 +47,7 @@ interface Seen {
  * errors, which Apollo recognises (HTTP 400) and `variable-problems.ts` turns into Hubster problems.
  * The behaviour suites run through this executor, so any difference from graphql-js shows there.
  */
-export function jitGateway(schema: GraphQLSchema): GatewayInterface {
+export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): GatewayInterface {
   // Apollo hands back the same parsed document for the same query text, so it is the cache key.
   const seen = new WeakMap<DocumentNode, Seen>();
 
@@ -49,7 +63,7 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     return query;
   };
 
-  const executor: GatewayExecutor = async ({ document, operation, operationName, request, context }) => {
+  const run: GatewayExecutor = async ({ document, operation, operationName, request, context }) => {
     // No operation to run (several and no or an unknown operationName; the interface's type says
     // this cannot happen, Apollo does it anyway): graphql-js words the error, and Apollo answers it
     // as OPERATION_RESOLUTION_FAILURE with HTTP 400.
@@ -66,6 +80,9 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     const result = await query.query(undefined, context, coercion.coerced);
     return result.errors === undefined ? result : { ...result, errors: result.errors.map(asGraphQLError) };
   };
+  // Nothing in between when tracing is off; without an operation there is nothing to name a span after.
+  const executor: GatewayExecutor =
+    around === undefined ? run : (requestContext) => ((requestContext.operation as OperationDefinitionNode | undefined) === undefined ? run(requestContext) : around(requestContext.operation, () => run(requestContext)));
 
   return {
     async load() {

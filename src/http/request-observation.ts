@@ -29,16 +29,19 @@ export function recordGraphQLError(request: FastifyRequest, code: string): void 
   if (request.graphqlErrorCode === null) request.graphqlErrorCode = code;
 }
 
+/** The trace id of a request's server span (given only when tracing is on). */
+export type TraceIdOf = (request: FastifyRequest) => string | undefined;
+
 /** Records one request whose response has been sent. */
 export type RequestObserver = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
  * One log line and one histogram observation per request (Fastify's own two request lines are
  * off). The line carries the request id (`reqId`, bound by Fastify), method, route pattern, status,
- * duration and, once known, tenant and GraphQL operation; never headers, URL or body, so no token
- * can reach the log this way.
+ * duration and, once known, tenant and GraphQL operation (and `traceId` when tracing is on); never
+ * headers, URL or body, so no token can reach the log this way.
  */
-export function requestObserver(metrics: GatewayMetrics, logEachRequest: boolean): RequestObserver {
+export function requestObserver(metrics: GatewayMetrics, logEachRequest: boolean, traceIdOf?: TraceIdOf): RequestObserver {
   return (request, reply) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const status = reply.statusCode;
@@ -67,6 +70,7 @@ export function requestObserver(metrics: GatewayMetrics, logEachRequest: boolean
           operation,
           outcome: operation === undefined ? undefined : errorCode === undefined ? 'success' : 'error',
           errorCode,
+          traceId: traceIdOf?.(request),
         },
         'request completed',
       );

@@ -29,9 +29,16 @@ describe('the layers lint rule', () => {
     ["a domain's REST view imports its GraphQL view", 'src/hubs/probe.routes.ts', "import { HubResolver } from './hub.resolver';\nexport const probe = HubResolver;\n", 'never imports GraphQL'],
     ["a domain's core imports a transport", 'src/hubs/probe.service.ts', "import { hubRoutes } from './hub.routes';\nexport const probe = hubRoutes;\n", 'does not import transport code'],
     ['a basic imports a kit', 'src/db/probe.ts', "import { registerDeadlines } from '../http/deadline';\nexport const probe = registerDeadlines;\n", 'do not import the kits'],
+    ['a kit loads the OpenTelemetry SDK', 'src/http/probe.ts', "import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';\nexport const probe = PgInstrumentation;\n", 'Only src/tracing/'],
+    ['the app loads @fastify/otel', 'src/probe.ts', "import { FastifyOtelInstrumentation } from '@fastify/otel';\nexport const probe = FastifyOtelInstrumentation;\n", 'Only src/tracing/'],
+    ['tracing imports a domain', 'src/tracing/probe.ts', "import { HubService } from '../hubs/hub.service';\nexport const probe = HubService;\n", 'Tracing knows no domain'],
   ])('when %s, then lint refuses it', async (_case, filePath, source, message) => {
     const messages = await restrictedImports(filePath, source);
     expect(messages.join('\n')).toContain(message);
+  });
+
+  test('when src/tracing/ imports the SDK, then lint lets it', async () => {
+    expect(await restrictedImports('src/tracing/probe.ts', "import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';\nexport const probe = PgInstrumentation;\n")).toEqual([]);
   });
 
   test('when a kit imports a basic, then lint lets it', async () => {

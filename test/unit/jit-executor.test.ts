@@ -1,6 +1,6 @@
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type OperationDefinitionNode } from 'graphql';
-import { jitGateway } from '../../src/graphql/jit-executor';
+import { jitGateway, type AroundOperation } from '../../src/graphql/jit-executor';
 
 class Refused extends Error {}
 
@@ -23,8 +23,8 @@ const schema = new GraphQLSchema({
   }),
 });
 
-async function executorOf() {
-  const { executor } = await jitGateway(schema).load({ apollo: {} });
+async function executorOf(around?: AroundOperation) {
+  const { executor } = await jitGateway(schema, around).load({ apollo: {} });
   if (executor === null) throw new Error('no executor');
   return (query: string, variables: Record<string, unknown> = {}) => {
     const document = parse(query);
@@ -59,5 +59,18 @@ describe('the graphql-jit executor', () => {
     const result = await run();
     expect(result.data).toBeUndefined();
     expect(result.errors?.[0]?.message).toMatch(/^Variable "\$times" got invalid value "x"/);
+  });
+
+  test('when a hook is given, then each operation runs through it once, inside it, and its result is the answer', async () => {
+    const calls: string[] = [];
+    const around: AroundOperation = async (operation, execute) => {
+      calls.push(`before ${operation.operation} ${operation.name?.value}`);
+      const result = await execute();
+      calls.push(`after ${JSON.stringify(result.data)}`);
+      return { ...result, extensions: { seen: true } };
+    };
+    const run = (await executorOf(around))('query Twice { echo(times: 2) }');
+    expect(await run()).toEqual({ data: { echo: 'hubhub' }, extensions: { seen: true } });
+    expect(calls).toEqual(['before query Twice', 'after {"echo":"hubhub"}']);
   });
 });
