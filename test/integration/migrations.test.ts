@@ -64,6 +64,28 @@ describe('the migrations', () => {
     expect(rows.find((row) => row.indexname === 'UQ_hubs_tenant_name_key')?.indexdef).toMatch(/^CREATE UNIQUE INDEX/);
   });
 
+  // Citus needs every unique key to contain the distribution column; leading with it also keeps
+  // each lookup on one shard. The purge's index of idempotency_keys (by expiry) is per shard anyway.
+  test.each([
+    ['hubs', "'index', 'p', 'u', 'x'"],
+    ['idempotency_keys', "'p', 'u', 'x'"],
+  ])('when the %s table is distributed by tenant (Citus), then its keys (%s) already lead with tenant_id', async (table, kinds) => {
+    const leading: { name: string; kind: string; first: string }[] = await dataSource.query(
+      `SELECT * FROM (
+         SELECT i.indexrelid::regclass::text AS name, 'index' AS kind, a.attname AS first
+           FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+          WHERE i.indrelid = $1::regclass
+         UNION ALL
+         SELECT c.conname, c.contype::text, a.attname
+           FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u', 'x')
+       ) keys WHERE kind IN (${kinds})`,
+      [table],
+    );
+    expect(leading.length).toBeGreaterThan(0);
+    expect(leading.filter((row) => row.first !== 'tenant_id')).toEqual([]);
+  });
+
   test('when rows break the checks, then PostgreSQL refuses them too', async () => {
     const insert = (status: number, days: number) =>
       dataSource.query(
