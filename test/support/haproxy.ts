@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/common/free-port';
+import { stopChild } from './processes';
 
 const HAPROXY = '/usr/sbin/haproxy';
 
@@ -90,12 +91,7 @@ export async function startHaproxy(servers: readonly { name: string; port: numbe
     url,
     states,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
-      }
+      await stopChild(child, 'SIGTERM');
       await rm(folder, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { freePort } from '../../src/common/free-port';
+import { stopChild } from './processes';
 
 /** A Redis server of the test's own (never the shared one), for tests that stop it. */
 export interface OwnRedis {
@@ -28,11 +29,6 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   }
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (server.exitCode !== null || server.signalCode !== null) return resolve();
-        server.once('exit', () => resolve());
-        server.kill('SIGKILL');
-      }),
+    stop: () => stopChild(server, 'SIGKILL'),
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/common/free-port';
+import { stopChild } from './processes';
 import { postgresUserIds } from './own-postgres';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';
@@ -83,12 +84,7 @@ export async function startPgBouncer(databaseUrl: string, options: { poolSize?: 
     url,
     log,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGINT');
-        });
-      }
+      await stopChild(child, 'SIGINT');
       await rm(folder, { recursive: true, force: true });
     },
   };

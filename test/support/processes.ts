@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths';
@@ -101,5 +101,14 @@ export function stopMain(started: StartedGateway, signal: NodeJS.Signals = 'SIGT
     started.child.removeAllListeners('close');
     started.child.on('close', (code) => resolve(code));
     started.child.kill(signal);
+  });
+}
+
+/** Stops a server the test started (PgBouncer, HAProxy, Redis) and waits for its exit; at once when it has exited already. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
   });
 }
