@@ -163,6 +163,7 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   const limits = { maxDepth: deps.config.graphql.maxDepth, maxCost: deps.config.graphql.maxCost, maxAliases: MAX_ALIASES };
   const { trustedDocuments: manifest, introspection } = deps.config.graphql;
   const trusted = manifest === undefined ? undefined : await TrustedDocuments.load(manifest, { schema, maxTokens: MAX_TOKENS, introspection });
+  if (trusted !== undefined) app.log.info({ manifest, operations: trusted.size }, 'trusted documents on: only the manifest\'s operations run');
   const apollo = new ApolloServer<GatewayContext>({
     gateway: jitGateway(schema, traceOperation && ((operation, execute) => traceOperation(operation, execute, errorCode))),
     introspection,

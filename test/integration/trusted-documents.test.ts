@@ -144,6 +144,10 @@ describe.each([
     expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  test('when the gateway started, then it logged that only the manifest\'s operations run, and how many', () => {
+    expect(logs.lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^trusted documents on/), operations: OPERATIONS.length }));
+  });
+
   test('when a refused request is logged, then its line carries the refusal code', async () => {
     const since = logs.lines.length;
     await post(gateway, token, { query: UNTRUSTED });
