@@ -1,10 +1,13 @@
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { concatAST, isObjectType, Kind, parse, visit, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
 import { createResolversMap } from 'type-graphql';
 import type { GatewayContext } from './context';
 import type { EntityBinding } from './module';
 import { listCost } from './operation-limits';
+
+/** The modules buildSubgraphSchema takes (the package does not export their type). */
+type SubgraphModules = Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>;
 
 /** Federation 2, importing only what this subgraph uses. */
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
@@ -31,7 +34,7 @@ export function subgraphSchema(schema: GraphQLSchema, entities: Readonly<Record<
   for (const [type, entity] of Object.entries(entities)) {
     resolvers[type] = { ...resolvers[type], __resolveReference: (reference: Readonly<Record<string, unknown>>, context: GatewayContext) => entity.resolveReference(reference, context) };
   }
-  const subgraph = buildSubgraphSchema([{ typeDefs: concatAST([parse(FEDERATION_LINK), document]), resolvers: resolvers as GraphQLResolverMap<GatewayContext> }]);
+  const subgraph = buildSubgraphSchema([{ typeDefs: concatAST([parse(FEDERATION_LINK), document]), resolvers }] as SubgraphModules);
   keepFieldExtensions(schema, subgraph);
   const entitiesField = subgraph.getQueryType()?.getFields()._entities;
   if (entitiesField !== undefined) {
