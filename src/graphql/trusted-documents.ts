@@ -243,6 +243,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

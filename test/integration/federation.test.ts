@@ -7,7 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { SUBGRAPH_SCHEMA_FILE } from '../../src/scripts/emit-schema';
 import { graphql, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
-import { socketClient, subscribed, watch } from '../support/subscriptions';
+import { firstChangeAfter, metric } from '../support/subscriptions';
 
 /**
  * The gateway as an Apollo Federation 2 subgraph (CONTRACT.md section 4c): its SDL, `_entities`
@@ -29,10 +29,7 @@ async function createHub(token: string, name: string): Promise<string> {
   return created.body.data!.createHub.hubId;
 }
 
-async function statementCount(): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  return [...text.matchAll(/^db_statements_total\{statement="[^"]*"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
+const statementCount = () => metric(gateway.url, 'db_statements_total');
 
 describe('the subgraph', () => {
   test('when _service is asked for its SDL, then it is the committed schema.subgraph.graphql', async () => {
@@ -75,16 +72,7 @@ describe('the subgraph', () => {
 
   test('when subscribed over WebSocket, then hubChanged works on the subgraph schema too', async () => {
     const token = await tokenFor(newTenant());
-    const client = socketClient(gateway.url, { Authorization: `Bearer ${token}` });
-    try {
-      const changes = watch<{ hubChanged: { kind: string; hub: { name: string } } }>(client, 'subscription { hubChanged { kind hub { name } } }');
-      await subscribed(gateway.url, 1);
-      await createHub(token, 'Live and federated');
-      expect((await changes.next(1))[0]?.data?.hubChanged).toEqual({ kind: 'CREATED', hub: { name: 'Live and federated' } });
-      changes.stop();
-    } finally {
-      await client.dispose();
-    }
+    expect(await firstChangeAfter(gateway.url, token, () => createHub(token, 'Live and federated'))).toEqual({ kind: 'CREATED', hub: { name: 'Live and federated' } });
   });
 
   test('when federation is off, then none of its fields exist', async () => {

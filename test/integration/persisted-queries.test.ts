@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { LogCapture, newTenant, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { startOwnRedis } from '../support/own-redis';
+import { eventually } from '../support/subscriptions';
 
 /**
  * Automatic persisted queries (CONTRACT.md section 4b), as Apollo Client's persisted query link
@@ -66,7 +67,7 @@ describe('across instances sharing Redis (REDIS_URL)', () => {
       expect((await send(first, token, query, { withText: true })).status).toBe(200);
       const key = `hubs-gateway:apq:${sha256(query)}`;
       // Apollo registers after answering; the write is on its way.
-      for (let i = 0; i < 50 && (await redis.exists(key)) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(async () => (await redis.exists(key)) === 1, 1000);
       expect(await send(second, token, query, { withText: false })).toEqual({ status: 200, body: { data: { hubs: { total: 0 } } } });
       expect(await redis.get(key)).toBe(query);
       const ttl = await redis.ttl(key);

@@ -3,7 +3,7 @@ import { holdLock } from '../support/database';
 import { graphql, LogCapture, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { startPgBouncer, type OwnPgBouncer } from '../support/pgbouncer';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
-import { socketClient, subscribed, watch } from '../support/subscriptions';
+import { eventually, firstChangeAfter } from '../support/subscriptions';
 
 /**
  * Behind PgBouncer in transaction mode (CONTRACT.md sections 1 and 5): DATABASE_URL through the
@@ -97,16 +97,7 @@ describe('through PgBouncer in transaction mode', () => {
 
   test('when a hub is created through the pooler, then a subscriber hears it (the listener is on the direct session)', async () => {
     const token = await tokenFor(newTenant());
-    const client = socketClient(gateway.url, { Authorization: `Bearer ${token}` });
-    try {
-      const changes = watch<{ hubChanged: { kind: string; hub: { name: string } } }>(client, 'subscription { hubChanged { kind hub { name } } }');
-      await subscribed(gateway.url, 1);
-      await create(token, 'Heard');
-      expect((await changes.next(1))[0]?.data?.hubChanged).toEqual({ kind: 'CREATED', hub: { name: 'Heard' } });
-      changes.stop();
-    } finally {
-      await client.dispose();
-    }
+    expect(await firstChangeAfter(gateway.url, token, () => create(token, 'Heard'))).toEqual({ kind: 'CREATED', hub: { name: 'Heard' } });
   });
 });
 
@@ -123,18 +114,15 @@ describe('without DATABASE_PREPARED_STATEMENTS=false', () => {
   });
 });
 
-/** Statements of the gateway still waiting on a lock in the database at `url`. */
+/** Statements of the gateway still waiting on a lock in the database at `url`, once a cancel has had a moment to land. */
 async function waitingStatements(url: string): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
+  const waiting = async () =>
+    Number((await client.query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.count);
   try {
-    // A cancel takes effect within milliseconds; give it a little time to land.
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const rows = (await client.query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows;
-      if (Number(rows[0]!.count) === 0) return 0;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return Number((await client.query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.count);
+    await eventually(async () => (await waiting()) === 0, 1000);
+    return await waiting();
   } finally {
     await client.end();
   }

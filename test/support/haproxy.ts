@@ -1,11 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/common/free-port';
-import { stopChild } from './processes';
+import { ensureDebianPackage, stopChild } from './processes';
 
 const HAPROXY = '/usr/sbin/haproxy';
 
@@ -49,14 +48,8 @@ export function haproxyConfig(port: number, socket: string, servers: readonly { 
   ].join('\n');
 }
 
-/** Debian's haproxy, installed when missing (as `.ci/run` does). */
-function ensureInstalled(): void {
-  if (existsSync(HAPROXY)) return;
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy'], { stdio: 'ignore', timeout: 300_000 });
-}
-
 export async function startHaproxy(servers: readonly { name: string; port: number }[]): Promise<OwnHaproxy> {
-  ensureInstalled();
+  ensureDebianPackage(HAPROXY, 'haproxy');
   const port = await freePort();
   const folder = await mkdtemp(join(tmpdir(), 'hubs-haproxy-'));
   const socket = join(folder, 'stats.sock');

@@ -1,11 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/common/free-port';
-import { stopChild } from './processes';
+import { ensureDebianPackage, stopChild } from './processes';
 import { postgresUserIds } from './own-postgres';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';
@@ -19,14 +18,8 @@ export interface OwnPgBouncer {
   stop(): Promise<void>;
 }
 
-/** Debian's pgbouncer, installed when missing (as `.ci/run` does), so the tests need no preparation. */
-function ensureInstalled(): void {
-  if (existsSync(PGBOUNCER)) return;
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer'], { stdio: 'ignore', timeout: 300_000 });
-}
-
 export async function startPgBouncer(databaseUrl: string, options: { poolSize?: number } = {}): Promise<OwnPgBouncer> {
-  ensureInstalled();
+  ensureDebianPackage(PGBOUNCER, 'pgbouncer');
   const target = new URL(databaseUrl);
   const database = decodeURIComponent(target.pathname.slice(1));
   const port = await freePort();

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/common/paths';
 import { withoutGatewayConfig } from '../../src/config/config';
@@ -102,6 +102,12 @@ export function stopMain(started: StartedGateway, signal: NodeJS.Signals = 'SIGT
     started.child.on('close', (code) => resolve(code));
     started.child.kill(signal);
   });
+}
+
+/** A Debian package's program, installed when missing (as `.ci/run` does), so a test needs no preparation. */
+export function ensureDebianPackage(program: string, packageName: string): void {
+  if (existsSync(program)) return;
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packageName}`], { stdio: 'ignore', timeout: 300_000 });
 }
 
 /** Stops a server the test started (PgBouncer, HAProxy, Redis) and waits for its exit; at once when it has exited already. */

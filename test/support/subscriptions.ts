@@ -84,6 +84,24 @@ export async function eventually(holds: () => boolean | Promise<boolean>, timeou
 }
 
 /**
+ * The first `hubChanged` a new subscriber of the tenant hears after `act` (a write): the socket is
+ * subscribed before `act` runs and closed afterwards.
+ */
+export async function firstChangeAfter(url: string, token: string, act: () => Promise<unknown>): Promise<unknown> {
+  const client = socketClient(url, { Authorization: `Bearer ${token}` });
+  try {
+    const changes = watch<{ hubChanged: unknown }>(client, 'subscription { hubChanged { kind hub { name } } }');
+    await subscribed(url, 1);
+    await act();
+    const [first] = await changes.next(1);
+    changes.stop();
+    return first?.data?.hubChanged;
+  } finally {
+    await client.dispose();
+  }
+}
+
+/**
  * Waits until the gateway runs at least `count` subscriptions (graphql-ws acknowledges none), so
  * that a write made next is surely heard.
  */
