@@ -80,6 +80,7 @@ export async function checkScenario(running, server, scenario, data) {
       if (hubsByIds.length !== 50 || hubsByIds.some((hub, i) => hub?.hubId !== ids[i])) throw new Error(`${where}: not the 50 hubs asked, in order`);
       break;
     }
+    case 'gql-conn':
     case 'gql-conn-first':
     case 'gql-conn-deep': {
       const place = scenario.kind === 'gql-conn-deep' ? reader.cursors[0] : { after: null, next: reader.hubIds[0] };
@@ -123,6 +124,15 @@ export async function checkScenario(running, server, scenario, data) {
       );
       if (hubs.totalCount !== reader.total || hubs.nodes.length !== 50) throw new Error(`${where}: totalCount ${hubs.totalCount}, ${hubs.nodes.length} nodes`);
       expectHub(where, hubs.nodes[0], { hubId: reader.hubIds[50], tenantId: reader.tenantId });
+      break;
+    }
+    case 'peer-conn': {
+      const { hubs } = await gql(
+        `query P($t: UUID!) { hubs(condition: { tenantId: $t }, first: 50, orderBy: [CREATED_AT_ASC, HUB_ID_ASC]) { pageInfo { hasNextPage endCursor } edges { cursor node { ${FIELDS} } } } }`,
+        { t: reader.tenantId },
+      );
+      if (hubs.edges.length !== 50 || !hubs.pageInfo.hasNextPage || hubs.edges[0].node.hubId !== reader.hubIds[0]) throw new Error(`${where}: ${hubs.edges.length} edges from ${hubs.edges[0]?.node.hubId}`);
+      expectHub(where, hubs.edges[0].node, { hubId: reader.hubIds[0], tenantId: reader.tenantId });
       break;
     }
     default:

@@ -17,6 +17,8 @@ const GATEWAY_BY_IDS = `query ByIds($ids: [ID!]!) { hubsByIds(hubIds: $ids) { ${
 const GATEWAY_CONNECTION = `query Page($after: String) { hubConnection(first: 50, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { ${HUB_FIELDS} } } } }`;
 const GATEWAY_CONNECTION_NAME = `query Named($term: String!) { hubConnection(first: 50, filter: { nameContains: $term }) { pageInfo { hasNextPage endCursor } edges { cursor node { ${HUB_FIELDS} } } } }`;
 const PEER_HUB = `query Hub($tenantId: UUID!, $hubId: UUID!) { hub(tenantId: $tenantId, hubId: $hubId) { ${HUB_FIELDS} } }`;
+// The peer's own connection: the first page of 50 of the tenant, cursors and hubs, no total.
+const PEER_CONNECTION = `query Page($tenantId: UUID!) { hubs(condition: { tenantId: $tenantId }, first: 50, orderBy: [CREATED_AT_ASC, HUB_ID_ASC]) { pageInfo { hasNextPage endCursor } edges { cursor node { ${HUB_FIELDS} } } } }`;
 const PEER_HUBS = `query Hubs($tenantId: UUID!, $offset: Int!) { hubs(condition: { tenantId: $tenantId }, first: 50, offset: $offset, orderBy: [CREATED_AT_ASC, HUB_ID_ASC]) { totalCount nodes { ${HUB_FIELDS} } } }`;
 
 /**
@@ -30,6 +32,7 @@ const BUILDERS = {
   'gql-hub': (t, j) => graphql(t, GATEWAY_HUB, { hubId: t.hubIds[j % t.hubIds.length] }),
   'gql-hubs': (t, j) => graphql(t, GATEWAY_HUBS, { pageNumber: j % pages(t) }),
   'gql-by-ids': (t, j) => graphql(t, GATEWAY_BY_IDS, { ids: fifty(t.hubIds, j) }),
+  'gql-conn': (t) => graphql(t, GATEWAY_CONNECTION, { after: null }),
   'gql-conn-first': (t) => graphql(t, GATEWAY_CONNECTION, { after: null }),
   'gql-conn-deep': (t, j) => graphql(t, GATEWAY_CONNECTION, { after: t.cursors[j % t.cursors.length].after }),
   'gql-conn-name': (t, j) => graphql(t, GATEWAY_CONNECTION_NAME, { term: t.terms[j % t.terms.length] }),
@@ -38,6 +41,7 @@ const BUILDERS = {
   'gql-create': (t, j, i, prefix) => graphql(t, GATEWAY_CREATE, { input: newHub(prefix, i, { status: 'ACTIVE' }) }),
   'peer-hub': (t, j) => graphql(null, PEER_HUB, { tenantId: t.tenantId, hubId: t.hubIds[j % t.hubIds.length] }),
   'peer-hubs': (t, j) => graphql(null, PEER_HUBS, { tenantId: t.tenantId, offset: 50 * (j % pages(t)) }),
+  'peer-conn': (t) => graphql(null, PEER_CONNECTION, { tenantId: t.tenantId }),
 };
 
 /** 50 of the tenant's hub ids, starting one further each request. */

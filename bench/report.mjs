@@ -81,6 +81,8 @@ function comparisonRows(goals) {
     ['GraphQL hub', 'peer', 'peer-hub', null, null],
     ['GraphQL hubs page of 50 + total', 'gateway', 'gql-hubs', ['limit', 'rest-page', goals.graphqlVsLimit, 'GraphQL hubs vs limit (REST page)'], ['peer', 'peer-hubs', goals.graphqlVsPeer, 'GraphQL hubs vs peer']],
     ['GraphQL hubs page of 50 + total', 'peer', 'peer-hubs', null, null],
+    ['GraphQL hubConnection page of 50', 'gateway', 'gql-conn', ['limit', 'rest-page', goals.graphqlVsLimit, 'GraphQL hubConnection vs limit (REST page)'], ['peer', 'peer-conn', goals.graphqlVsPeer, 'GraphQL hubConnection vs peer']],
+    ['GraphQL hubConnection page of 50', 'peer', 'peer-conn', null, null],
     ['GraphQL hubsByIds of 50', 'gateway', 'gql-by-ids', null, null],
     ['GraphQL createHub', 'gateway', 'gql-create', ['limit', 'rest-create', goals.createVsLimit, 'GraphQL createHub vs limit (REST create)'], null],
   ];

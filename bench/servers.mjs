@@ -37,6 +37,7 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabe
         ...restReads(readers),
         scenario('rest-create', 'REST create', writers),
         ...graphqlReads(readers),
+        scenario('gql-conn', 'GraphQL connection', readers),
         scenario('gql-by-ids', 'GraphQL hubsByIds', readers),
         scenario('gql-create', 'GraphQL createHub', writers),
       ],
@@ -58,7 +59,7 @@ export function benchServers({ smallUrl, largeUrl, largeLabel, deepUrl, deepLabe
       prepare: installPeer,
       env: { GRAPHILE_ENV: 'production' },
       ready: /peer listening/,
-      scenarios: [scenario('peer-hub', 'GraphQL hub', readers), scenario('peer-hubs', 'GraphQL hubs', readers)],
+      scenarios: [scenario('peer-hub', 'GraphQL hub', readers), scenario('peer-hubs', 'GraphQL hubs', readers), scenario('peer-conn', 'GraphQL connection', readers)],
     },
   ];
   if (quietUrl !== undefined) {
