@@ -2,10 +2,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   getNamedType,
+  getVariableValues,
   GraphQLError,
   isInterfaceType,
   isObjectType,
   Kind,
+  visit,
+  type ASTNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -113,6 +116,10 @@ const FLAT: Shape = { depth: 0, aliases: 0 };
  * field counted, introspection too, and every fragment expanded once: GraphQL Armor's max-depth
  * ignores introspection by default and has had bypasses through fragments it remembered with
  * the depth of their first use. The cost comes from graphql-query-complexity (`operationCost`).
+ *
+ * Both transports hand the same parsed document back for the same text, so the measure is kept
+ * with the operation: depth and aliases once, the cost once per value of the variables it depends
+ * on. graphql-query-complexity's walk was a tenth of the CPU of a GraphQL `hub` request.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -120,15 +127,91 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   variables: RawVariables = {},
 ): OperationMeasure {
+  let known = measured.get(operation);
+  if (known === undefined || known.schema !== schema) {
+    known = { schema, shape: shapeOfOperation(schema, document, operation), costInputs: costInputsOf(schema, document), costs: new Map() };
+    measured.set(operation, known);
+  }
+  return { ...known.shape, cost: costOf(known, document, operation, variables) ?? 0 };
+}
+
+interface Measured {
+  readonly schema: GraphQLSchema;
+  readonly shape: Shape;
+  /** The variables the cost can depend on; none for most reads. */
+  readonly costInputs: readonly string[];
+  /** Cost by the JSON of those variables' coerced values. */
+  readonly costs: Map<string, number | undefined>;
+}
+
+/** Keyed by the operation node, which lives as long as its document is cached. */
+const measured = new WeakMap<OperationDefinitionNode, Measured>();
+
+/** Costs remembered per operation: a page size per entry, so a handful in practice. */
+const MAX_COSTS_PER_OPERATION = 64;
+
+function costOf(known: Measured, document: DocumentNode, operation: OperationDefinitionNode, variables: RawVariables): number | undefined {
+  const operationName = operation.name?.value;
+  // Invalid variables: no cost, exactly as graphql-query-complexity's own coercion answers them.
+  const { coerced, errors } = getVariableValues(known.schema, operation.variableDefinitions ?? [], variables as Record<string, unknown>);
+  if (errors !== undefined) return undefined;
+  const key = JSON.stringify(known.costInputs.map((name) => coerced[name] ?? null));
+  if (known.costs.has(key)) return known.costs.get(key);
+  const cost = operationCost(known.schema, document, operationName, variables);
+  if (known.costs.size < MAX_COSTS_PER_OPERATION) known.costs.set(key, cost);
+  return cost;
+}
+
+/**
+ * Variables that can change the cost: those in the arguments of fields whose cost is computed
+ * from their arguments (a list's size), anywhere in the document, and those of directives
+ * (`@skip`, `@include`). Matched by field name on any type, which can only name more of them.
+ */
+function costInputsOf(schema: GraphQLSchema, document: DocumentNode): string[] {
+  const sized = sizedFieldNames(schema);
+  const names = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    Field: (field) => {
+      if (sized.has(field.name.value)) for (const argument of field.arguments ?? []) collect(argument);
+    },
+    Directive: (directive) => {
+      collect(directive);
+    },
+  });
+  return [...names].sort();
+}
+
+const sizedFields = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
+
+/** Names of the schema's fields whose `complexity` is a function of their arguments. */
+function sizedFieldNames(schema: GraphQLSchema): ReadonlySet<string> {
+  let names = sizedFields.get(schema);
+  if (names === undefined) {
+    const found = new Set<string>();
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) && !isInterfaceType(type)) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (typeof field.extensions.complexity === 'function') found.add(field.name);
+      }
+    }
+    sizedFields.set(schema, (names = found));
+  }
+  return names;
+}
+
+function shapeOfOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Shape {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
   const walk: Walk = { schema, fragments, fragmentMeasures: new Map(), fragmentsEntered: new Set() };
-  const root = schema.getRootType(operation.operation) ?? undefined;
-  const shape = shapeOfSelections(walk, operation.selectionSet, root);
-  const cost = operationCost(schema, document, operation.name?.value, variables) ?? 0;
-  return { ...shape, cost };
+  return shapeOfSelections(walk, operation.selectionSet, schema.getRootType(operation.operation) ?? undefined);
 }
 
 function shapeOfSelections(walk: Walk, selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): Shape {

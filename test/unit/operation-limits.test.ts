@@ -91,6 +91,43 @@ describe('cost', () => {
   });
 });
 
+describe('the measure of a document seen before', () => {
+  const parsed = (query: string) => {
+    const document = parse(query);
+    return (variables?: RawVariables) => measureOperation(schema, document, getOperationAST(document)!, variables);
+  };
+
+  test('when the same document comes with another page size, then the cost follows the variable', () => {
+    const measureWith = parsed('query($size: Int!, $id: ID!) { hubs(pageSize: $size) { total results { name } } hub(hubId: $id) { name } }');
+    expect(measureWith({ size: 10, id: 'a' }).cost).toBe(1 + 10 * 3 + 2);
+    expect(measureWith({ size: 100, id: 'b' }).cost).toBe(1 + 100 * 3 + 2);
+    expect(measureWith({ size: 10, id: 'c' }).cost).toBe(1 + 10 * 3 + 2);
+    expect(measureWith({ size: 'ten', id: 'd' }).cost).toBe(0);
+  });
+
+  test('when the same document comes with another @include condition, then the cost follows it', () => {
+    const measureWith = parsed('query($yes: Boolean!) { hubs(pageSize: 10) @include(if: $yes) { total } __typename }');
+    expect(measureWith({ yes: false }).cost).toBe(1);
+    expect(measureWith({ yes: true }).cost).toBe(1 + 1 + 10);
+    expect(measureWith({ yes: false }).cost).toBe(1);
+  });
+
+  test('when only variables the cost does not depend on change, then the document is not walked again', () => {
+    const measureWith = parsed('query($id: ID!) { hub(hubId: $id) { name } hubs(pageSize: 5) { total } }');
+    // The page field's own cost function runs in every walk of graphql-query-complexity.
+    const extensions = assertObjectType(schema.getQueryType()).getFields().hubs!.extensions as { complexity: (...args: unknown[]) => number };
+    const original = extensions.complexity;
+    const walks = jest.fn(original);
+    extensions.complexity = walks;
+    try {
+      for (const id of ['a', 'b', 'c']) expect(measureWith({ id })).toEqual({ depth: 2, aliases: 0, cost: 2 + 1 + 5 });
+      expect(walks).toHaveBeenCalledTimes(1);
+    } finally {
+      extensions.complexity = original;
+    }
+  });
+});
+
 describe('aliases', () => {
   test.each([
     ['no alias', '{ hubs { total } }', 0],
