@@ -4,6 +4,7 @@ import { Semaphore, type WaitOutcome } from '../common/semaphore';
 import { RequestTimeoutError, ServiceUnavailableError } from '../errors/domain-error';
 import { sendCancelRequest } from './cancel-request';
 import { translateDatabaseError } from './database-errors';
+import { databaseTypes } from './timestamps';
 
 /** One statement; a `name` makes it a named prepared statement, planned once per connection. */
 export interface Statement {
@@ -105,6 +106,7 @@ export class Database {
       // Dead peers are noticed by the kernel instead of hanging a query forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      types: databaseTypes,
       ...(options.sessionState === false
         ? {}
         : {
