@@ -25,7 +25,8 @@ import { GatewayContext } from './context';
 import { domainErrorExtensions, graphqlErrorFormatter, isUnexpected, type ArgumentPresentations } from './format-error';
 import { isIntrospectionOnly } from './introspection';
 import { KnownOperationTypesRule } from './known-operation-types';
-import { jitGateway, type TraceOperation } from './jit-executor';
+import { jitExecution, type TraceOperation } from './jit-executor';
+import { KnownOperations } from './known-operations';
 import { MAX_ALIASES, operationLimits } from './operation-limits';
 import { persistedQueries } from './persisted-queries';
 import { registerPlayground } from './playground';
@@ -164,8 +165,10 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
   const { trustedDocuments: manifest, introspection } = deps.config.graphql;
   const trusted = manifest === undefined ? undefined : await TrustedDocuments.load(manifest, { schema, maxTokens: MAX_TOKENS, introspection });
   if (trusted !== undefined) app.log.info({ manifest, operations: trusted.size }, 'trusted documents on: only the manifest\'s operations run');
+  const execution = jitExecution(schema, traceOperation && ((operation, execute) => traceOperation(operation, execute, errorCode)));
+  const known = new KnownOperations(schema, limits, execution.run);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: jitGateway(schema, traceOperation && ((operation, execute) => traceOperation(operation, execute, errorCode))),
+    gateway: execution.gateway,
     introspection,
     // With trusted documents nothing is registered: the manifest is the whole list.
     persistedQueries: trusted === undefined ? persistedQueries(deps.redis) : false,
@@ -197,8 +200,9 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
       transportStatus,
       subscriptionsOverSockets,
       operationLimits(limits),
-      // Last: it reads the errors as the plugins above leave them.
+      // Last: they read the errors as the plugins above leave them.
       operationReport,
+      known.recorder(),
     ],
   });
   await apollo.start();
@@ -240,6 +244,18 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     return sockets.call(this, socket, request);
   };
 
+  // One context per request: a known operation that Apollo is to answer after all brings its result in it.
+  const contexts = new WeakMap<FastifyRequest, Promise<GatewayContext>>();
+  const contextOf = (request: FastifyRequest): Promise<GatewayContext> => {
+    let context = contexts.get(request);
+    if (context === undefined) {
+      const built = new GatewayContext(request.caller, request.id, request.log, container, requestBudget(request, MAX_CONNECTIONS_PER_OPERATION), idempotencyKeyOf(request));
+      contexts.set(request, (context = Promise.resolve(linkRequest(built, request))));
+    }
+    return context;
+  };
+  const answerByApollo = fastifyApolloHandler(apollo, { context: contextOf });
+
   const route = {
     url: '/graphql',
     // A browser opening the endpoint gets the playground, before any token is asked for.
@@ -255,22 +271,10 @@ export async function registerGraphQL(app: FastifyInstance, deps: GraphQLDepende
     }),
     // After the token is checked: an anonymous caller is told 401 before anything about documents.
     ...(trusted === undefined ? {} : { preHandler: trustGate(trusted) }),
-    handler: withDeadline(
-      fastifyApolloHandler(apollo, {
-        context: async (request) =>
-          linkRequest(
-            new GatewayContext(
-              request.caller,
-              request.id,
-              request.log,
-              container,
-              requestBudget(request, MAX_CONNECTIONS_PER_OPERATION),
-              idempotencyKeyOf(request),
-            ),
-            request,
-          ),
-      }),
-    ),
+    handler: withDeadline(async function (this: FastifyInstance, request, reply) {
+      const context = () => contextOf(request);
+      return (await known.answer(request, context, (type) => reply.header('content-type', type))) ?? answerByApollo.call(this, request, reply);
+    }),
   };
   app.route({ ...route, method: 'GET', wsHandler });
   app.route({ ...route, method: 'POST' });

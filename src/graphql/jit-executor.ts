@@ -38,16 +38,37 @@ interface Seen {
 }
 
 /**
+ * Set on a context by a transport that has already executed its operation: the gateway executor
+ * then hands this result to Apollo instead of executing again (`known-operations.ts`, whose
+ * answers with errors are worded by Apollo's pipeline, from the one execution).
+ */
+export const SETTLED_RESULT = Symbol('settled execution result');
+
+/** What the one execution came to: its result, or what it threw. */
+export type SettledExecution = { readonly result: ExecutionResult } | { readonly error: unknown };
+
+type Settled = { [SETTLED_RESULT]?: SettledExecution };
+
+/** Runs one operation with its raw variables and context, as the gateway's executor runs it. */
+export type RunOperation = (
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | undefined,
+  context: unknown,
+) => Promise<ExecutionResult>;
+
+/**
  * Executes operations with graphql-jit instead of graphql-js: each repeated operation is compiled
  * once into a function, which resolves a page of 50 hubs several times faster than walking the
  * document field by field. Apollo offers no executor option, so this comes in through its gateway
- * interface, which is exactly "a schema plus an executor".
+ * interface, which is exactly "a schema plus an executor"; `run` is the same execution for a
+ * transport that calls it itself.
  *
  * Variables are first coerced by graphql-js itself, so a caller's wrong variables get graphql-js's
  * errors, which Apollo recognises (HTTP 400) and `variable-problems.ts` turns into Hubster problems.
  * The behaviour suites run through this executor, so any difference from graphql-js shows there.
  */
-export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): GatewayInterface {
+export function jitExecution(schema: GraphQLSchema, around?: AroundOperation): { gateway: GatewayInterface; run: RunOperation } {
   // Apollo hands back the same parsed document for the same query text, so it is the cache key.
   const seen = new WeakMap<DocumentNode, Seen>();
 
@@ -63,16 +84,13 @@ export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): Gat
     return query;
   };
 
-  const run: GatewayExecutor = async ({ document, operation, operationName, request, context }) => {
-    // No operation to run (several and no or an unknown operationName; the interface's type says
-    // this cannot happen, Apollo does it anyway): graphql-js words the error, and Apollo answers it
-    // as OPERATION_RESOLUTION_FAILURE with HTTP 400.
-    if ((operation as OperationDefinitionNode | undefined) === undefined) return execute({ schema, document, variableValues: request.variables, operationName: request.operationName });
-    const coercion = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+  const execution: RunOperation = async (document, operation, variables, context) => {
+    const operationName = operation.name?.value ?? null;
+    const coercion = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
     if (coercion.errors !== undefined) return { errors: coercion.errors };
     const query = compiledFor(document, operationName);
     if (query === undefined) {
-      return execute({ schema, document, contextValue: context, variableValues: request.variables, operationName });
+      return execute({ schema, document, contextValue: context, variableValues: variables, operationName });
     }
     if (!isCompiledQuery(query)) return query;
     // The coerced values carry the variables' defaults, which graphql-jit would not apply to an
@@ -80,11 +98,23 @@ export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): Gat
     const result = await query.query(undefined, context, coercion.coerced);
     return result.errors === undefined ? result : { ...result, errors: result.errors.map(asGraphQLError) };
   };
-  // Nothing in between when tracing is off; without an operation there is nothing to name a span after.
-  const executor: GatewayExecutor =
-    around === undefined ? run : (requestContext) => ((requestContext.operation as OperationDefinitionNode | undefined) === undefined ? run(requestContext) : around(requestContext.operation, () => run(requestContext)));
+  // Nothing in between when tracing is off.
+  const run: RunOperation = around === undefined ? execution : (document, operation, variables, context) => around(operation, () => execution(document, operation, variables, context));
 
-  return {
+  const executor: GatewayExecutor = async ({ document, operation, request, context }) => {
+    const settled = (context as Settled)[SETTLED_RESULT];
+    if (settled !== undefined) {
+      if ('error' in settled) throw settled.error;
+      return settled.result;
+    }
+    // No operation to run (several and no or an unknown operationName; the interface's type says
+    // this cannot happen, Apollo does it anyway): graphql-js words the error, and Apollo answers it
+    // as OPERATION_RESOLUTION_FAILURE with HTTP 400.
+    if ((operation as OperationDefinitionNode | undefined) === undefined) return execute({ schema, document, variableValues: request.variables, operationName: request.operationName });
+    return run(document, operation, request.variables, context);
+  };
+
+  const gateway: GatewayInterface = {
     async load() {
       return { executor };
     },
@@ -94,6 +124,12 @@ export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): Gat
     },
     async stop() {},
   };
+  return { gateway, run };
+}
+
+/** `jitExecution`'s gateway alone. */
+export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): GatewayInterface {
+  return jitExecution(schema, around).gateway;
 }
 
 /**
