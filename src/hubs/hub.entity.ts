@@ -62,3 +62,7 @@ export class Hub {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
+
+/** What a REST read needs of a hub: the fields REST answers, and the version its ETag names. */
+export const HUB_SUMMARY_FIELDS = ['hubId', 'tenantId', 'name', 'description', 'closeDormantConversation', 'statusId', 'version'] as const;
+export type HubSummary = Pick<Hub, (typeof HUB_SUMMARY_FIELDS)[number]>;

@@ -1,4 +1,4 @@
-import type { Hub } from './hub.entity';
+import type { HubSummary } from './hub.entity';
 import type { HubPageResult } from './hub.service';
 
 /** A hub as Hubster's REST callers know it: exactly the documented fields, nothing else. */
@@ -19,7 +19,7 @@ export interface HubPageResponse {
 }
 
 /** Lists the fields it answers, so timestamps or future columns never leak into REST. */
-export function toHubResponse(hub: Hub): HubResponse {
+export function toHubResponse(hub: HubSummary): HubResponse {
   return {
     hubId: hub.hubId,
     tenantId: hub.tenantId,
@@ -30,6 +30,6 @@ export function toHubResponse(hub: Hub): HubResponse {
   };
 }
 
-export function toHubPageResponse(page: HubPageResult): HubPageResponse {
+export function toHubPageResponse(page: HubPageResult<HubSummary>): HubPageResponse {
   return { pageNumber: page.pageNumber, pageSize: page.pageSize, total: page.total, results: page.results.map(toHubResponse) };
 }

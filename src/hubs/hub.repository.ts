@@ -1,6 +1,6 @@
 import { getMetadataArgsStorage } from 'typeorm';
 import type { Database, Row, Statement, TenantWork, Transaction } from '../db/database';
-import { HUB_NAME_UNIQUE_INDEX, Hub } from './hub.entity';
+import { HUB_NAME_UNIQUE_INDEX, HUB_SUMMARY_FIELDS, Hub, type HubSummary } from './hub.entity';
 import { HubNameTakenError } from './hub.errors';
 import type { HubChange, HubChangeKind } from './hub.changes';
 import type { HubOrderField, Position } from './hub.cursor';
@@ -9,8 +9,8 @@ import { hubNameKey, type ConnectionRequest, type HubChanges, type HubFilter, ty
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = '23505';
 
-export interface HubPage {
-  readonly hubs: readonly Hub[];
+export interface HubPage<T = Hub> {
+  readonly hubs: readonly T[];
   readonly total: number;
 }
 
@@ -77,16 +77,34 @@ export class HubRepository {
     return rows.map((row) => this.sql.hydrate(row));
   }
 
+  /**
+   * A hub's summary (`HubSummary`): what REST answers. The columns come back under the entity's
+   * property names, so the row is the summary; no timestamp is read or parsed.
+   */
+  async findSummary(work: TenantWork, hubId: string): Promise<HubSummary | null> {
+    const rows = await this.database.query(work, { name: 'hub_find_summary', text: this.sql.findSummary }, [work.tenantId, hubId]);
+    return rows.length === 0 ? null : (rows[0] as unknown as HubSummary);
+  }
+
   /** The page and the tenant's total in one round trip. */
-  async findPage(work: TenantWork, { pageNumber, pageSize }: PageRequest): Promise<HubPage> {
+  async findPage(work: TenantWork, request: PageRequest): Promise<HubPage> {
+    const { rows, total } = await this.page(work, request, { name: 'hub_find_page', text: this.sql.findPage });
+    return { hubs: rows.filter((row) => row[this.sql.idColumn] != null).map((row) => this.sql.hydrate(row)), total };
+  }
+
+  /** `findPage` of summaries, as `findSummary` reads them. */
+  async findSummaryPage(work: TenantWork, request: PageRequest): Promise<HubPage<HubSummary>> {
+    const { rows, total } = await this.page(work, request, { name: 'hub_find_summary_page', text: this.sql.findSummaryPage });
+    return { hubs: rows.filter((row) => row.hubId != null) as unknown as HubSummary[], total };
+  }
+
+  private async page(work: TenantWork, { pageNumber, pageSize }: PageRequest, statement: Statement): Promise<{ rows: Row[]; total: number }> {
     const offset = pageNumber * pageSize;
     // A page past any possible row is empty; this also keeps absurd offsets out of SQL.
     const rows = Number.isSafeInteger(offset)
-      ? await this.database.query(work, { name: 'hub_find_page', text: this.sql.findPage }, [work.tenantId, pageSize, offset])
+      ? await this.database.query(work, statement, [work.tenantId, pageSize, offset])
       : await this.database.query(work, { name: 'hub_count', text: this.sql.count }, [work.tenantId]);
-    const total = (rows[0]?.total as number | undefined) ?? 0;
-    const hubs = rows.filter((row) => row[this.sql.idColumn] !== null && row[this.sql.idColumn] !== undefined).map((row) => this.sql.hydrate(row));
-    return { hubs, total };
+    return { rows, total: (rows[0]?.total as number | undefined) ?? 0 };
   }
 
   /**
@@ -219,6 +237,8 @@ class HubStatements {
   readonly findOne: string;
   readonly findMany: string;
   readonly findPage: string;
+  readonly findSummary: string;
+  readonly findSummaryPage: string;
   readonly count: string;
   readonly insert: string;
   readonly delete: string;
@@ -259,10 +279,14 @@ class HubStatements {
     this.count = this.countMatching({}).statement.text;
     // Oldest first, then by id, so pages never overlap (CONTRACT.md section 3). The LEFT JOIN keeps
     // one row, carrying the total, when the page itself is empty.
-    this.findPage =
+    const page = (selected: string) =>
       `SELECT t.total, h.* FROM (${this.count}) t LEFT JOIN LATERAL (` +
-      `SELECT ${this.returning} FROM ${this.table} WHERE ${tenant} ` +
+      `SELECT ${selected} FROM ${this.table} WHERE ${tenant} ` +
       `ORDER BY ${column('createdAt')}, ${column('hubId')} LIMIT $2 OFFSET $3) h ON true`;
+    this.findPage = page(this.returning);
+    const summary = HUB_SUMMARY_FIELDS.map((property) => `${column(property)} AS "${property}"`).join(', ');
+    this.findSummary = `SELECT ${summary} FROM ${this.table} WHERE ${this.key}`;
+    this.findSummaryPage = page(summary);
     const inserted = ['tenantId', 'hubId', 'name', 'nameKey', 'description', 'closeDormantConversation', 'statusId'] as const;
     this.insert = this.announcing(
       'CREATED',

@@ -6,7 +6,7 @@ import { requestBudget, withDeadline } from '../http/deadline';
 import { entityTagCondition, strongEntityTag, strongTagValues, weakMatches } from '../http/entity-tags';
 import { describingValidatorCompiler } from '../http/query-text';
 import { idempotencyKeyOf } from '../http/idempotency-key';
-import type { Hub } from './hub.entity';
+import type { HubSummary } from './hub.entity';
 import { HubNotFoundError } from './hub.errors';
 import { toHubPageResponse, toHubResponse } from './hub.mapper';
 import type { HubInput } from './hub.rules';
@@ -29,7 +29,7 @@ type HubIdParams = { hubId: string };
 type PageQuery = { pageNumber?: unknown; pageSize?: unknown };
 
 /** A hub's ETag is its version: strong, and it changes exactly when the hub does. */
-const etagOf = (hub: Hub): string => String(hub.version);
+const etagOf = (hub: HubSummary): string => String(hub.version);
 
 /** A version as an ETag names it: the decimal digits of a positive integer. */
 const VERSION_TAG = /^[1-9][0-9]{0,9}$/;
@@ -45,7 +45,7 @@ function ifMatchCondition(request: FastifyRequest): VersionCondition {
 }
 
 /** The hub as REST answers it, with its ETag (every response that carries one hub has one). */
-function answerHub(reply: FastifyReply, hub: Hub) {
+function answerHub(reply: FastifyReply, hub: HubSummary) {
   reply.header('etag', strongEntityTag(etagOf(hub)));
   return toHubResponse(hub);
 }
@@ -92,7 +92,7 @@ export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencie
     `${HUB_COLLECTION_PATH}/:hubId`,
     { schema: getHubSchema, onRequest: callerMay('read') },
     withDeadline<{ Params: HubIdParams }>(async (request, reply) => {
-      const hub = await hubService.get(request.caller!, request.params.hubId, budget(request));
+      const hub = await hubService.getSummary(request.caller!, request.params.hubId, budget(request));
       if (hub === null) throw new HubNotFoundError(request.params.hubId);
       const ifNoneMatch = entityTagCondition(request.headers['if-none-match']);
       if (ifNoneMatch !== undefined && weakMatches(ifNoneMatch, etagOf(hub))) {
@@ -106,6 +106,6 @@ export async function hubRoutes(app: FastifyInstance, deps: HubRoutesDependencie
   app.get<{ Querystring: PageQuery }>(
     HUB_COLLECTION_PATH,
     { schema: listHubsSchema, onRequest: callerMay('read') },
-    withDeadline<{ Querystring: PageQuery }>(async (request) => toHubPageResponse(await hubService.list(request.caller!, request.query, budget(request)))),
+    withDeadline<{ Querystring: PageQuery }>(async (request) => toHubPageResponse(await hubService.listSummaries(request.caller!, request.query, budget(request)))),
   );
 }

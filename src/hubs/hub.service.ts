@@ -9,7 +9,7 @@ import type { IdempotencyRepository } from '../idempotency/idempotency.repositor
 import { checkIdempotencyKey, fingerprint } from '../idempotency/idempotency.rules';
 import { HubChangeFeed, type HubChange, type HubChangeTopic } from './hub.changes';
 import { encodeCursor } from './hub.cursor';
-import { Hub } from './hub.entity';
+import { Hub, type HubSummary } from './hub.entity';
 import { HubNameTakenError, HubNotFoundError, HubVersionMismatchError } from './hub.errors';
 import type { HubPage, HubRepository } from './hub.repository';
 import {
@@ -38,9 +38,9 @@ export interface VersionCondition {
 }
 
 /** A page of hubs as both transports answer it. */
-export interface HubPageResult extends PageRequest {
+export interface HubPageResult<T = Hub> extends PageRequest {
   readonly total: number;
-  readonly results: readonly Hub[];
+  readonly results: readonly T[];
 }
 
 export interface HubEdge {
@@ -168,6 +168,15 @@ export class HubService {
   }
 
   /**
+   * `get` for a caller that answers only what REST answers: the timestamps, which REST never
+   * returns, are neither read nor parsed (a fifth of the database work of a page of 50).
+   */
+  async getSummary(caller: Caller, hubId: unknown, budget: RequestBudget): Promise<HubSummary | null> {
+    requirePermission(caller, 'read');
+    return this.repository.findSummary(tenantWork(caller, budget), checkHubId(hubId));
+  }
+
+  /**
    * The hubs of `hubIds` (1-100), one entry per id asked, in that order, null where a hub does not
    * exist in the caller's tenant; one statement for the list.
    */
@@ -212,6 +221,14 @@ export class HubService {
     requirePermission(caller, 'read');
     const page = checkPageRequest(request);
     const { hubs, total }: HubPage = await this.repository.findPage(tenantWork(caller, budget), page);
+    return { ...page, total, results: hubs };
+  }
+
+  /** `list` of summaries, for the same reason as `getSummary`. */
+  async listSummaries(caller: Caller, request: { pageNumber?: unknown; pageSize?: unknown }, budget: RequestBudget): Promise<HubPageResult<HubSummary>> {
+    requirePermission(caller, 'read');
+    const page = checkPageRequest(request);
+    const { hubs, total } = await this.repository.findSummaryPage(tenantWork(caller, budget), page);
     return { ...page, total, results: hubs };
   }
 }

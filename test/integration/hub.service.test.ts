@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ForbiddenError, type Caller, type Permission } from '../../src/auth/caller';
 import { InvalidInputError } from '../../src/errors/domain-error';
+import { HUB_SUMMARY_FIELDS } from '../../src/hubs/hub.entity';
 import { HubNameTakenError, HubNotFoundError } from '../../src/hubs/hub.errors';
 import { HubRepository } from '../../src/hubs/hub.repository';
 import { HubService } from '../../src/hubs/hub.service';
@@ -25,6 +26,32 @@ const callerOf = (tenantId = newTenant(), permissions: Permission[] = ['read', '
 });
 
 const hub = (name: string, extra: Record<string, unknown> = {}) => ({ name, description: `about ${name}`, ...extra });
+
+describe('summaries, as REST reads hubs', () => {
+  const summaryOf = (full: Record<string, unknown>) => Object.fromEntries(HUB_SUMMARY_FIELDS.map((field) => [field, full[field]]));
+
+  test('when a hub is read as a summary, then it has the REST fields and the version, and no timestamp', async () => {
+    const caller = callerOf();
+    const created = await service.create(caller, hub('Summarised'), budget());
+    const summary = await service.getSummary(caller, created.hubId, budget());
+    expect(summary).toEqual(summaryOf(created as unknown as Record<string, unknown>));
+    expect(await service.getSummary(callerOf(), created.hubId, budget())).toBeNull();
+  });
+
+  test('when a page is read as summaries, then it is the same page as the hubs, field for field', async () => {
+    const caller = callerOf();
+    for (const name of ['One', 'Two', 'Three']) await service.create(caller, hub(name), budget());
+    for (const request of [{ pageNumber: 0, pageSize: 2 }, { pageNumber: 1, pageSize: 2 }, { pageNumber: 5, pageSize: 2 }, { pageNumber: 2 ** 40, pageSize: 100 }]) {
+      const full = await service.list(caller, request, budget());
+      const summaries = await service.listSummaries(caller, request, budget());
+      expect({ ...summaries, results: summaries.results.map((one) => summaryOf(one as unknown as Record<string, unknown>)) }).toEqual({
+        ...full,
+        results: full.results.map((one) => summaryOf(one as unknown as Record<string, unknown>)),
+      });
+      for (const one of summaries.results) expect(one).not.toHaveProperty('createdAt');
+    }
+  });
+});
 
 describe('creating a hub', () => {
   test('when valid, then it is stored in the caller tenant with defaults and timestamps', async () => {
