@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type * as AppModule from './app';
 import type { Gateway } from './app';
+import { tuneHeap } from './common/heap';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import type * as LocalStartModule from './dev/local-start';
 import type { LocalStart } from './dev/local-start';
@@ -15,6 +16,7 @@ const TRACING_SHUTDOWN_MS = 2000;
  * build the gateway, listen, and stop in order on a signal.
  */
 async function main(): Promise<void> {
+  tuneHeap();
   let config: Config;
   try {
     config = loadConfig(process.env);

@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import type * as IoRedisModule from 'ioredis';
 
 /** The two log calls the connection makes; pino's logger (Fastify's `app.log`) is one. */
 export interface RedisLog {
@@ -17,7 +18,10 @@ const COMMAND_TIMEOUT_MS = 1000;
  * holding requests until it is back.
  */
 export async function connectRedis(url: string, log: RedisLog): Promise<Redis> {
-  const redis = new Redis(url, {
+  // Loaded only with REDIS_URL: an instance without Redis does not carry the client's modules.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: RedisClient } = require('ioredis') as typeof IoRedisModule;
+  const redis = new RedisClient(url, {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
