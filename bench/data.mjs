@@ -9,7 +9,7 @@ import { URL } from 'node:url';
 import pg from 'pg';
 import { distModule, fail, onCleanup, say } from './support.mjs';
 
-export async function startDatabase() {
+export async function startDatabase({ sharedBuffers } = {}) {
   if (process.env.DATABASE_URL) {
     say(`PostgreSQL: DATABASE_URL (${redact(process.env.DATABASE_URL)})`);
     return { adminUrl: process.env.DATABASE_URL, embedded: false, pidFile: null };
@@ -17,13 +17,14 @@ export async function startDatabase() {
   const { startEmbeddedDatabase } = distModule('src/db/embedded-postgres.js');
   const dataDir = await mkdtemp(join(os.tmpdir(), 'hubs-bench-pg-'));
   const log = [];
-  say('PostgreSQL: starting an embedded server (fsync off) ...');
+  say(`PostgreSQL: starting an embedded server (fsync off${sharedBuffers ? `, shared_buffers ${sharedBuffers}` : ''}) ...`);
   let database;
   try {
     database = await startEmbeddedDatabase({
       dataDir,
       password: 'bench',
       ephemeral: true,
+      settings: sharedBuffers ? { shared_buffers: sharedBuffers } : {},
       onLog: (line) => {
         log.push(line);
         if (log.length > 30) log.shift();

@@ -13,6 +13,8 @@
 //          --cpu-prof (each server writes bench/profiles/<server>-round<N>.cpuprofile; summarise one
 //          with `node bench/profile-top.mjs FILE`)
 //          --live-sockets N (sockets of the live stage, 10 subscriptions each; default 100)
+//          --shared-buffers SIZE (the embedded PostgreSQL's shared_buffers, e.g. 512MB; default PostgreSQL's 128MB)
+//          --linger S (after a server's scenarios, S seconds with no load, then its RSS: does it come back down?)
 //          --kinds rest-get,gql-hub,... (only these scenarios of the servers chosen; for profiles)
 //          --out FILE (default bench/results.json; the smoke writes bench/results-smoke.json)
 // DATABASE_URL: use that PostgreSQL (the bench creates and drops databases of its own on it);
@@ -27,12 +29,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScenario } from './checks.mjs';
 import { createDatabase, seed, seedDeepTenant, startDatabase, tenantsOf, withClient, withTokens } from './data.mjs';
 import { measureLive } from './live.mjs';
 import { runLoad, startLoadGenerator } from './measure.mjs';
 import { failedRequests, fmt, report } from './report.mjs';
-import { benchServers, startOtlpSink, startServer, stopServer } from './servers.mjs';
+import { benchServers, rssMb, startOtlpSink, startServer, stopServer } from './servers.mjs';
 import { BENCH, BenchError, cleanup, distFile, fail, PINNED, say, warn, warnIfUnpinned } from './support.mjs';
 
 const startedAt = Date.now();
@@ -55,6 +58,9 @@ const onlyIndex = args.indexOf('--only');
 const ONLY = onlyIndex >= 0 ? new Set(String(args[onlyIndex + 1] ?? '').split(',')) : null;
 const kindsIndex = args.indexOf('--kinds');
 const KINDS = kindsIndex >= 0 ? new Set(String(args[kindsIndex + 1] ?? '').split(',')) : null;
+const sharedBuffersIndex = args.indexOf('--shared-buffers');
+const SHARED_BUFFERS = sharedBuffersIndex >= 0 ? String(args[sharedBuffersIndex + 1] ?? '') : undefined;
+if (SHARED_BUFFERS !== undefined && !/^[0-9]+(kB|MB|GB)$/.test(SHARED_BUFFERS)) throw new BenchError('--shared-buffers needs a size such as 512MB');
 const outIndex = args.indexOf('--out');
 const OUT = outIndex >= 0 ? resolve(args[outIndex + 1]) : join(BENCH, SMOKE ? 'results-smoke.json' : 'results.json');
 
@@ -80,6 +86,7 @@ const CONFIG = {
   deepHubs: SMOKE ? 20_000 : 200_000,
   deepDepth: SMOKE ? 10_000 : 100_000,
   cpuProf: flag('--cpu-prof'),
+  lingerSeconds: option('--linger', 0, 0),
   poolSize: 10,
 };
 
@@ -183,6 +190,11 @@ async function measureServer(server, round, { loader, pidFile, suffix, data, run
         });
       }
     }
+    if (CONFIG.lingerSeconds > 0) {
+      const underLoad = Math.max(...runs.filter((run) => run.serverId === server.id && run.round === round + 1).map((run) => run.rssMb));
+      await sleep(CONFIG.lingerSeconds * 1000);
+      say(`  RSS ${fmt.mb(rssMb(running.pid))} MB after ${CONFIG.lingerSeconds} s without load (at most ${fmt.mb(underLoad)} MB under load)`);
+    }
   } finally {
     await stopServer(running);
     running.removeCleanup();
@@ -202,7 +214,7 @@ async function main() {
   say(`Pinning: ${PINNED ? 'servers on core 0 (taskset -c 0), load generator on core 1 (taskset -c 1); PostgreSQL unpinned' : 'none'}`);
   if (loadAtStart[0] > 0.5) warn(`load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}: other work is running, numbers will be noisy.`);
 
-  const { adminUrl, embedded, pidFile } = await startDatabase();
+  const { adminUrl, embedded, pidFile } = await startDatabase({ sharedBuffers: SHARED_BUFFERS });
   const pgVersion = await withClient(adminUrl, async (client) => (await client.query('SHOW server_version')).rows[0].server_version);
   const suffix = randomBytes(3).toString('hex');
   const { small, large, deep, quietUrl, readers, largeReaders, deepReader, writers } = await prepareData(adminUrl, suffix);

@@ -20,6 +20,8 @@ export interface EmbeddedDatabaseOptions {
   readonly port?: number;
   /** Trades crash safety for speed: for throw-away test clusters only. */
   readonly ephemeral?: boolean;
+  /** More server settings (`-c name=value`), such as the benchmark's `shared_buffers`. */
+  readonly settings?: Readonly<Record<string, string>>;
   readonly onLog?: (line: string) => void;
 }
 
@@ -54,6 +56,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message) => log(String(message).trimEnd()),
     onError: (error) => log(String(error)),
