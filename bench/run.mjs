@@ -13,7 +13,8 @@
 //          --cpu-prof (each server writes bench/profiles/<server>-round<N>.cpuprofile; summarise one
 //          with `node bench/profile-top.mjs FILE`)
 //          --live-sockets N (sockets of the live stage, 10 subscriptions each; default 100)
-//          --shared-buffers SIZE (the embedded PostgreSQL's shared_buffers, e.g. 512MB; default PostgreSQL's 128MB)
+//          --shared-buffers SIZE (the embedded PostgreSQL's shared_buffers; default 512MB, which holds the
+//          1,000,000-hub database as a deployment of that size would; 128MB is PostgreSQL's own default)
 //          --linger S (after a server's scenarios, S seconds with no load, then its RSS: does it come back down?)
 //          --kinds rest-get,gql-hub,... (only these scenarios of the servers chosen; for profiles)
 //          --out FILE (default bench/results.json; the smoke writes bench/results-smoke.json)
@@ -59,8 +60,8 @@ const ONLY = onlyIndex >= 0 ? new Set(String(args[onlyIndex + 1] ?? '').split(',
 const kindsIndex = args.indexOf('--kinds');
 const KINDS = kindsIndex >= 0 ? new Set(String(args[kindsIndex + 1] ?? '').split(',')) : null;
 const sharedBuffersIndex = args.indexOf('--shared-buffers');
-const SHARED_BUFFERS = sharedBuffersIndex >= 0 ? String(args[sharedBuffersIndex + 1] ?? '') : undefined;
-if (SHARED_BUFFERS !== undefined && !/^[0-9]+(kB|MB|GB)$/.test(SHARED_BUFFERS)) throw new BenchError('--shared-buffers needs a size such as 512MB');
+const SHARED_BUFFERS = sharedBuffersIndex >= 0 ? String(args[sharedBuffersIndex + 1] ?? '') : '512MB';
+if (!/^[0-9]+(kB|MB|GB)$/.test(SHARED_BUFFERS)) throw new BenchError('--shared-buffers needs a size such as 512MB');
 const outIndex = args.indexOf('--out');
 const OUT = outIndex >= 0 ? resolve(args[outIndex + 1]) : join(BENCH, SMOKE ? 'results-smoke.json' : 'results.json');
 
