@@ -1,4 +1,4 @@
-import { expectSelfContained, launchBrowser, screenshot, type Browser } from '../support/browser';
+import { BROWSER_LAUNCH_TIMEOUT_MS, expectSelfContained, launchBrowser, screenshot, type Browser } from '../support/browser';
 import { startGateway, type TestGateway } from '../support/gateway';
 
 /** Swagger UI in a real (Debian) chromium, every file from the gateway itself. */
@@ -7,7 +7,7 @@ let gateway: TestGateway;
 beforeAll(async () => {
   browser = await launchBrowser();
   gateway = await startGateway();
-});
+}, BROWSER_LAUNCH_TIMEOUT_MS);
 afterAll(async () => {
   await browser?.close();
   await gateway?.close();

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { expectSelfContained, launchBrowser, playground, screenshot, type Browser } from '../support/browser';
+import { BROWSER_LAUNCH_TIMEOUT_MS, expectSelfContained, launchBrowser, playground, screenshot, type Browser } from '../support/browser';
 import { graphql, newTenant, rest, startGateway, tokenFor, type TestGateway } from '../support/gateway';
 import { subscribed } from '../support/subscriptions';
 import { cleanEnv, startMain, stopMain } from '../support/processes';
@@ -12,7 +12,7 @@ import { temporaryFolderPerSuite } from '../support/folders';
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchBrowser();
-});
+}, BROWSER_LAUNCH_TIMEOUT_MS);
 afterAll(() => browser?.close());
 
 async function createHubs(url: string, token: string, names: readonly string[]): Promise<void> {

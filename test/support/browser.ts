@@ -37,6 +37,12 @@ export interface WatchedPage {
   readonly errors: string[];
 }
 
+/**
+ * How long a test file's hook may take to launch chromium: the first launch on a machine builds
+ * its font cache and took more than jest's default 5 s in a clean CI run.
+ */
+export const BROWSER_LAUNCH_TIMEOUT_MS = 30_000;
+
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run does it).`);
