@@ -127,11 +127,6 @@ export function jitExecution(schema: GraphQLSchema, around?: AroundOperation): {
   return { gateway, run };
 }
 
-/** `jitExecution`'s gateway alone. */
-export function jitGateway(schema: GraphQLSchema, around?: AroundOperation): GatewayInterface {
-  return jitExecution(schema, around).gateway;
-}
-
 /**
  * graphql-jit's errors imitate graphql-js's but leave `extensions` undefined, which Apollo's error
  * formatting does not survive: each becomes a real GraphQLError with the same message, path,

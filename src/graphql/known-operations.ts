@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyRequest } from 'fastify';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import Negotiator from 'negotiator';
+import { apolloResultMediaType } from '../http/media-type';
 import { operationLabel } from '../http/request-observation';
 import type { GatewayContext } from './context';
 import { SETTLED_RESULT, type RunOperation, type SettledExecution } from './jit-executor';
@@ -18,10 +18,6 @@ interface KnownOperation {
 const MAX_KNOWN = 1000;
 const MAX_KNOWN_TEXT = 20_000;
 const MAX_ACCEPT_HEADERS = 100;
-
-/** Apollo's own media types and order for a single result (its `chooseContentTypeForSingleResultResponse`). */
-const APPLICATION_JSON = 'application/json; charset=utf-8';
-const SINGLE_RESULT_TYPES = [APPLICATION_JSON, 'application/graphql-response+json; charset=utf-8', 'application/json; callbackSpec=1.0; charset=utf-8'];
 
 type Body = { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
 
@@ -105,12 +101,12 @@ export class KnownOperations {
     return `${JSON.stringify({ data: result.data })}\n`;
   }
 
-  /** Apollo's choice of media type for a single result; null for an `Accept` it answers 406. */
+  /** `apolloResultMediaType`, remembered per `Accept` header: clients send the same few over and over. */
   private mediaTypeFor(accept: string | undefined): string | null {
-    if (!accept) return APPLICATION_JSON;
+    if (!accept) return apolloResultMediaType(accept);
     let type = this.mediaTypes.get(accept);
     if (type === undefined) {
-      type = new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES) ?? null;
+      type = apolloResultMediaType(accept);
       if (this.mediaTypes.size < MAX_ACCEPT_HEADERS) this.mediaTypes.set(accept, type);
     }
     return type;

@@ -13,3 +13,16 @@ export function graphqlResponseMediaType(accept: string | undefined): string {
   if (accept === undefined || accept === '') return JSON_MEDIA_TYPE;
   return new Negotiator({ headers: { accept } }).mediaType([JSON_MEDIA_TYPE, GRAPHQL_RESPONSE_MEDIA_TYPE]) ?? JSON_MEDIA_TYPE;
 }
+
+/** Apollo's third candidate for a single result, which nothing here asks for but Apollo may answer. */
+const JSON_CALLBACK_MEDIA_TYPE = 'application/json; callbackSpec=1.0; charset=utf-8';
+
+/**
+ * The media type Apollo Server gives a single GraphQL result for this `Accept` (its
+ * `chooseContentTypeForSingleResultResponse`: the same candidates in the same order); null for an
+ * `Accept` it answers with 406. For answers given on Apollo's behalf (`known-operations.ts`).
+ */
+export function apolloResultMediaType(accept: string | undefined): string | null {
+  if (!accept) return JSON_MEDIA_TYPE;
+  return new Negotiator({ headers: { accept } }).mediaType([JSON_MEDIA_TYPE, GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_CALLBACK_MEDIA_TYPE]) ?? null;
+}

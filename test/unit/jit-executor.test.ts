@@ -1,6 +1,6 @@
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { GraphQLError, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type OperationDefinitionNode } from 'graphql';
-import { jitGateway, type AroundOperation } from '../../src/graphql/jit-executor';
+import { jitExecution, type AroundOperation } from '../../src/graphql/jit-executor';
 
 class Refused extends Error {}
 
@@ -24,7 +24,7 @@ const schema = new GraphQLSchema({
 });
 
 async function executorOf(around?: AroundOperation) {
-  const { executor } = await jitGateway(schema, around).load({ apollo: {} });
+  const { executor } = await jitExecution(schema, around).gateway.load({ apollo: {} });
   if (executor === null) throw new Error('no executor');
   return (query: string, variables: Record<string, unknown> = {}) => {
     const document = parse(query);
